@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/client.ts';
+import { healthRoute, routeHandler, type Route } from './http/routes.ts';
+import { createCatalog } from './identities/catalog.ts';
+import type { Logger } from './logger.ts';
+import type { IdentitiesApi } from './platform/identities-api.ts';
+import { registerIdentityCommand } from './slack/commands/identity-command.ts';
+import { registerCreateIdentityOptions } from './slack/create-identity/options.ts';
+import { registerCreateIdentitySubmission } from './slack/create-identity/submit.ts';
+import type { SlackDeps } from './slack/deps.ts';
+import { defaultTokenOnly } from './workspaces/tokens.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  api: IdentitiesApi;
+  logger: Logger;
+  /** Overrides for tests and benchmarks. */
+  tuning?: { ackBudgetMs?: number; host?: string };
+}
+
+export interface RunningApp {
+  port: number;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_ACK_BUDGET_MS = 2300;
+
+/** Builds the whole app from its dependencies; nothing here reads the environment. */
+export function buildApp(deps: AppDeps) {
+  const { config, logger } = deps;
+  const tokenForTeam = defaultTokenOnly(config.identitiesApi.defaultToken);
+  const slackDeps: SlackDeps = {
+    db: deps.database.db,
+    api: deps.api,
+    catalog: createCatalog({ api: deps.api, tokenForTeam }),
+    tokenForTeam,
+    logger,
+    ackBudgetMs: deps.tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS,
+  };
+  const routes: Route[] = [healthRoute(deps.database.ping)];
+  const socketMode = config.slack.appToken !== undefined;
+  const boltLogger = logger.child('bolt');
+
+  const receiver = socketMode
+    ? new SocketModeReceiver({ appToken: config.slack.appToken!, logger: boltLogger, installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } } })
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret!,
+        endpoints: '/slack/events',
+        logger: boltLogger,
+        customRoutes: routes.map((r) => ({
+          path: r.path,
+          method: r.method,
+          handler: (req, res) => routeHandler([r], (e) => logger.error('route failed', e))(req, res),
+        })),
+      });
+
+  const botToken = config.slack.botToken;
+  const app = new App({
+    receiver,
+    logger: boltLogger,
+    logLevel: config.logLevel as LogLevel,
+    // An authorize function (instead of `token`) keeps Bolt from calling auth.test at start.
+    authorize: async (source) => ({ botToken, teamId: source.teamId, enterpriseId: source.enterpriseId }),
+    clientOptions: {
+      slackApiUrl: config.slack.apiUrl,
+      // Interactive calls must not wait behind a rate-limit pause or retry for minutes.
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: 5000,
+    },
+  });
+
+  registerIdentityCommand(app, slackDeps);
+  registerCreateIdentityOptions(app, slackDeps);
+  registerCreateIdentitySubmission(app, slackDeps);
+  app.error(async (error) => {
+    logger.error('unhandled error in a Slack listener', error);
+  });
+
+  async function start(port: number): Promise<RunningApp> {
+    const host = deps.tuning?.host;
+    if (receiver instanceof HTTPReceiver) {
+      const server = (await receiver.start(host ? { port, host } : { port })) as Server;
+      return { port: (server.address() as AddressInfo).port, stop: () => app.stop().then(() => undefined) };
+    }
+    // Socket Mode: Slack traffic arrives over the socket; our routes still need HTTP.
+    const server = createServer(routeHandler(routes, (e) => logger.error('route failed', e)));
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    await app.start();
+    return {
+      port: (server.address() as AddressInfo).port,
+      stop: async () => {
+        await app.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  return { app, start };
+}

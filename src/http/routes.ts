@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A route served beside Slack's: health checks and platform webhooks. Not signed by Slack. */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a request body up to a limit; larger bodies are refused rather than buffered. */
+export async function readBody(req: IncomingMessage, limitBytes: number): Promise<{ ok: true; body: Buffer } | { ok: false; reason: 'too_large' }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > limitBytes) return { ok: false, reason: 'too_large' };
+    chunks.push(buf);
+  }
+  return { ok: true, body: Buffer.concat(chunks) };
+}
+
+export function healthRoute(ping: () => Promise<void>, timeoutMs = 2000): Route {
+  return {
+    method: 'GET',
+    path: '/healthz',
+    async handle(_req, res) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          ping(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('database ping timed out')), timeoutMs);
+          }),
+        ]);
+        sendJson(res, 200, { status: 'ok' });
+      } catch {
+        sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Dispatches our routes; used directly in Socket Mode, where Bolt serves no HTTP. */
+export function routeHandler(routes: Route[], onError: (e: unknown) => void) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = routes.find((r) => r.path === path && r.method === req.method);
+    if (!route) {
+      const known = routes.some((r) => r.path === path);
+      sendJson(res, known ? 405 : 404, { error: known ? 'method not allowed' : 'not found' });
+      return;
+    }
+    route.handle(req, res).catch((e: unknown) => {
+      onError(e);
+      sendJson(res, 500, { error: 'internal error' });
+    });
+  };
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/client.ts';
+import type { IdentitiesApi } from '../platform/identities-api.ts';
+import { isPlatformError } from '../platform/errors.ts';
+import type { IdentityCreate } from '../platform/schemas.ts';
+import type { Logger } from '../logger.ts';
+import type { ChannelGateway } from '../slack/channel-gateway.ts';
+import type { TokenForTeam } from '../workspaces/tokens.ts';
+import { announcementMessage } from './announcement.ts';
+import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
+
+export interface CreateIdentityRequest {
+  /** The modal's view id: one modal creates at most one identity. */
+  viewId: string;
+  teamId: string;
+  enterpriseId: string | null;
+  userId: string;
+  domainId: string;
+  localPart: string;
+  displayName: string;
+  assistantId: string | null;
+  approvalChannelId: string;
+  approverUserIds: string[];
+  replyTo: string | null;
+  threadDepth: number;
+  signatureText: string | null;
+  signatureHtml: string | null;
+}
+
+/** API field names as the platform reports them in 422 `loc`. */
+export type ApiField = keyof IdentityCreate;
+
+export type CreateIdentityOutcome =
+  | { ok: true; identity: StoredIdentity; notePosted: boolean }
+  | { ok: false; code: 'in_progress' }
+  | { ok: false; code: 'token_missing' }
+  | { ok: false; code: 'token_rejected'; status: number }
+  | { ok: false; code: 'channel_unusable'; reason: 'not_visible' | 'private_not_member' | 'archived' | 'slack_error'; detail?: string }
+  | { ok: false; code: 'address_taken'; detail: string }
+  | { ok: false; code: 'not_found'; field: 'domain_id' | 'assistant_id'; detail: string }
+  | { ok: false; code: 'rejected'; fields: Partial<Record<ApiField, string>>; general: string[] }
+  | { ok: false; code: 'unavailable'; detail: string }
+  | { ok: false; code: 'not_saved'; detail: string };
+
+export interface CreateIdentityDeps {
+  db: Database;
+  api: IdentitiesApi;
+  tokenForTeam: TokenForTeam;
+  channels: ChannelGateway;
+  logger: Logger;
+}
+
+export function requestBody(req: CreateIdentityRequest, channelName: string | null): IdentityCreate {
+  return {
+    domain_id: req.domainId,
+    local_part: req.localPart,
+    display_name: req.displayName,
+    assistant_id: req.assistantId,
+    reply_to_email: req.replyTo,
+    signature_text: req.signatureText,
+    signature_html: req.signatureHtml,
+    thread_history_depth: req.threadDepth,
+    approval_channel: {
+      type: 'slack',
+      team_id: req.teamId,
+      ...(req.enterpriseId ? { enterprise_id: req.enterpriseId } : {}),
+      channel_id: req.approvalChannelId,
+      channel_name: channelName,
+      ...(req.approverUserIds.length > 0 ? { approver_user_ids: req.approverUserIds } : {}),
+    },
+  };
+}
+
+/**
+ * Same modal + same body → same key, so a retry can never create a second identity;
+ * a corrected resubmission of the same modal gets a new key.
+ */
+export function idempotencyKey(viewId: string, body: IdentityCreate): string {
+  const digest = createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22);
+  return `slack-identity-create:${viewId}:${digest}`;
+}
+
+export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdentityRequest): Promise<CreateIdentityOutcome> {
+  const token = await deps.tokenForTeam({ teamId: req.teamId, enterpriseId: req.enterpriseId });
+  if (!token) return { ok: false, code: 'token_missing' };
+
+  const claim = await claimCreation(deps.db, { viewId: req.viewId, teamId: req.teamId, userId: req.userId });
+  if (!claim.owned) {
+    const stored = claim.row.status === 'succeeded' && claim.row.identityId ? await findIdentity(deps.db, claim.row.identityId) : undefined;
+    if (stored) return { ok: true, identity: stored, notePosted: true };
+    return { ok: false, code: 'in_progress' };
+  }
+
+  let outcome: CreateIdentityOutcome;
+  try {
+    outcome = await createClaimed(deps, req, token);
+  } catch (e) {
+    await releaseCreation(deps.db, req.viewId, 'unexpected error').catch(() => {});
+    throw e;
+  }
+  if (!outcome.ok) await releaseCreation(deps.db, req.viewId, outcome.code);
+  return outcome;
+}
+
+async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityRequest, token: string): Promise<CreateIdentityOutcome> {
+  const channel = await deps.channels.prepareChannel(req.approvalChannelId);
+  if (!channel.ok) return { ok: false, code: 'channel_unusable', reason: channel.reason, ...(channel.detail ? { detail: channel.detail } : {}) };
+
+  const body = requestBody(req, channel.channelName);
+  let created;
+  try {
+    created = await deps.api.createIdentity(token, body, { idempotencyKey: idempotencyKey(req.viewId, body) });
+  } catch (e) {
+    if (!isPlatformError(e)) throw e;
+    deps.logger.warn(`createIdentity for team ${req.teamId} failed: ${e.kind} ${e.status ?? ''}`);
+    switch (e.kind) {
+      case 'unauthorized':
+      case 'forbidden':
+        return { ok: false, code: 'token_rejected', status: e.status ?? 401 };
+      case 'conflict':
+        return { ok: false, code: 'address_taken', detail: e.detail ?? 'That address already exists.' };
+      case 'not_found':
+        return { ok: false, code: 'not_found', field: e.detail && /assistant/i.test(e.detail) ? 'assistant_id' : 'domain_id', detail: e.detail ?? 'Not found.' };
+      case 'validation':
+        return { ok: false, code: 'rejected', ...fieldsFromIssues(e.issues ?? []) };
+      case 'client':
+        return { ok: false, code: 'rejected', fields: {}, general: [e.detail ?? `The platform refused the request (HTTP ${e.status}).`] };
+      default:
+        return { ok: false, code: 'unavailable', detail: e.kind };
+    }
+  }
+
+  let stored: StoredIdentity;
+  try {
+    stored = await completeCreation(deps.db, req.viewId, {
+      id: created.id,
+      teamId: req.teamId,
+      enterpriseId: req.enterpriseId,
+      workspaceId: created.workspace_id,
+      emailAddress: created.email_address,
+      displayName: created.display_name,
+      domainId: created.domain_id,
+      assistantId: created.assistant_id,
+      approvalChannelId: req.approvalChannelId,
+      approvalChannelName: channel.channelName,
+      approverUserIds: req.approverUserIds,
+      createdByUserId: req.userId,
+    });
+  } catch (e) {
+    deps.logger.error(`identity ${created.id} was created on the platform but could not be stored`, e);
+    return { ok: false, code: 'not_saved', detail: 'database' };
+  }
+
+  let notePosted = true;
+  try {
+    await deps.channels.postMessage(req.approvalChannelId, announcementMessage(stored));
+  } catch (e) {
+    notePosted = false;
+    deps.logger.warn(`could not announce identity ${stored.id} in ${req.approvalChannelId}`, e);
+  }
+  return { ok: true, identity: stored, notePosted };
+}
+
+const API_FIELDS: readonly ApiField[] = [
+  'domain_id',
+  'local_part',
+  'display_name',
+  'assistant_id',
+  'reply_to_email',
+  'signature_text',
+  'signature_html',
+  'thread_history_depth',
+  'approval_channel',
+];
+
+/** Maps FastAPI `detail[].loc` (["body", "local_part"]) onto the field each issue is about. */
+export function fieldsFromIssues(issues: readonly { loc: readonly (string | number)[]; msg: string }[]): {
+  fields: Partial<Record<ApiField, string>>;
+  general: string[];
+} {
+  const fields: Partial<Record<ApiField, string>> = {};
+  const general: string[] = [];
+  for (const issue of issues) {
+    const path = issue.loc[0] === 'body' ? issue.loc.slice(1) : issue.loc;
+    const field = API_FIELDS.find((f) => f === path[0]);
+    if (field) fields[field] = fields[field] ? `${fields[field]} ${issue.msg}` : issue.msg;
+    else general.push(issue.loc.length > 0 ? `${issue.loc.join('.')}: ${issue.msg}` : issue.msg);
+  }
+  return { fields, general };
+}

@@ -1,0 +1,88 @@
+import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { identities, identityCreations } from '../db/schema.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+
+export type StoredIdentity = typeof identities.$inferSelect;
+export type NewIdentity = typeof identities.$inferInsert;
+export type CreationRow = typeof identityCreations.$inferSelect;
+
+/** A creation left pending this long is taken to have died with its process. */
+const STALE_CLAIM_SECONDS = 120;
+
+/**
+ * Claims the right to create the identity for one modal. Returns the row when this
+ * caller owns the attempt; otherwise the existing row (succeeded, or still running).
+ */
+export async function claimCreation(
+  db: Database,
+  claim: { viewId: string; teamId: string; userId: string },
+): Promise<{ owned: true } | { owned: false; row: CreationRow }> {
+  const claimed = await db
+    .insert(identityCreations)
+    .values({ ...claim, status: 'pending' })
+    .onConflictDoUpdate({
+      target: identityCreations.viewId,
+      set: { status: 'pending', attempts: sql`${identityCreations.attempts} + 1`, updatedAt: sql`now()`, lastError: null },
+      setWhere: or(
+        eq(identityCreations.status, 'failed'),
+        and(eq(identityCreations.status, 'pending'), lt(identityCreations.updatedAt, sql`now() - make_interval(secs => ${STALE_CLAIM_SECONDS})`)),
+      ),
+    })
+    .returning({ viewId: identityCreations.viewId });
+  if (claimed.length > 0) return { owned: true };
+  const [row] = await db.select().from(identityCreations).where(eq(identityCreations.viewId, claim.viewId));
+  if (!row) throw new Error(`identity creation ${claim.viewId} vanished while being claimed`);
+  return { owned: false, row };
+}
+
+export async function releaseCreation(db: Database, viewId: string, error: string): Promise<void> {
+  await db
+    .update(identityCreations)
+    .set({ status: 'failed', lastError: error, updatedAt: sql`now()` })
+    .where(and(eq(identityCreations.viewId, viewId), eq(identityCreations.status, 'pending')));
+}
+
+/** Stores the identity, closes the creation and audits it, all or nothing. */
+export async function completeCreation(db: Database, viewId: string, identity: NewIdentity): Promise<StoredIdentity> {
+  return db.transaction(async (tx) => {
+    const [stored] = await tx
+      .insert(identities)
+      .values(identity)
+      .onConflictDoUpdate({
+        target: identities.id,
+        set: {
+          approvalChannelId: identity.approvalChannelId,
+          approvalChannelName: identity.approvalChannelName,
+          approverUserIds: identity.approverUserIds,
+          displayName: identity.displayName,
+          assistantId: identity.assistantId,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning();
+    await tx
+      .update(identityCreations)
+      .set({ status: 'succeeded', identityId: identity.id, updatedAt: sql`now()` })
+      .where(eq(identityCreations.viewId, viewId));
+    await recordAudit(tx, {
+      teamId: identity.teamId,
+      actorUserId: identity.createdByUserId ?? null,
+      action: 'identity.created',
+      subjectType: 'identity',
+      subjectId: identity.id,
+      details: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds },
+    });
+    if (!stored) throw new Error(`identity ${identity.id} was not stored`);
+    return stored;
+  });
+}
+
+export async function findIdentity(db: Database, id: string): Promise<StoredIdentity | undefined> {
+  const [row] = await db.select().from(identities).where(eq(identities.id, id));
+  return row;
+}
+
+export async function listTeamIdentities(db: Database, teamId: string): Promise<StoredIdentity[]> {
+  return db.select().from(identities).where(eq(identities.teamId, teamId)).orderBy(asc(identities.emailAddress));
+}

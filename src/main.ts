@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { buildApp } from './app.ts';
+import { parseConfig, secretsOf } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { createLogger } from './logger.ts';
+import { createIdentitiesApi } from './platform/identities-api.ts';
+
+/** start: config → database → app → listen. */
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) {
+    // A configuration mistake is the operator's to fix: one line each, no stack trace.
+    for (const problem of parsed.problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(78);
+  }
+  const config = parsed.config;
+  const logger = createLogger({ level: config.logLevel, secrets: () => secretsOf(config) });
+
+  let database;
+  try {
+    database = await openDatabase(config.databaseUrl);
+    await database.migrate();
+  } catch (e) {
+    logger.error(`cannot open the database (DATABASE_URL): ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+  const api = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
+  const { start } = buildApp({ config, database, api, logger });
+  const running = await start(config.port);
+  logger.info(
+    `listening on port ${running.port} (${config.slack.appToken ? 'Socket Mode' : 'HTTP: POST /slack/events'}; database: ${database.driver})`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    await running.stop().catch((e: unknown) => logger.error('stopping the app failed', e));
+    await api.close().catch(() => {});
+    await database.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

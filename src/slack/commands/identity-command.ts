@@ -1,0 +1,91 @@
+import type { App } from '@slack/bolt';
+import { listIdentities } from '../../identities/list-identities.ts';
+import { isVerified } from '../../identities/catalog.ts';
+import type { SlackDeps } from '../deps.ts';
+import { slashCommandSchema, type SlashCommand } from '../payloads.ts';
+import { describeSlackError } from '../slack-errors.ts';
+import { encodeMetadata } from '../create-identity/metadata.ts';
+import { blockedView, TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT } from '../create-identity/replies.ts';
+import { createIdentityModal } from '../create-identity/views.ts';
+import { helpMessage, listMessage } from './messages.ts';
+
+export const COMMAND = '/identity';
+
+type Respond = (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>;
+
+export function registerIdentityCommand(app: App, deps: SlackDeps): void {
+  app.command(COMMAND, async ({ ack, body, client, respond }) => {
+    const parsed = slashCommandSchema.safeParse(body);
+    if (!parsed.success) {
+      await ack({ response_type: 'ephemeral', text: 'Slack sent an incomplete command; please try again.' });
+      return;
+    }
+    const command = parsed.data;
+    const [sub = '', ...rest] = command.text.trim().split(/\s+/);
+    switch (sub.toLowerCase()) {
+      case '':
+      case 'new':
+      case 'create':
+        await ack();
+        await openCreateModal(deps, client, command, respond);
+        return;
+      case 'list':
+        await ack();
+        await respond(listMessage(await listIdentities(deps, { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null })));
+        return;
+      case 'help':
+        await ack(helpMessage());
+        return;
+      default:
+        await ack(helpMessage([sub, ...rest].join(' ')));
+    }
+  });
+}
+
+async function openCreateModal(deps: SlackDeps, client: App['client'], command: SlashCommand, respond: Respond): Promise<void> {
+  const team = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null };
+  const hasToken = (await deps.tokenForTeam(team)) !== undefined;
+  const view = hasToken
+    ? createIdentityModal({ originChannelId: command.channel_id, privateMetadata: encodeMetadata({ v: 1, origin: command.channel_id }) })
+    : blockedView('Not connected', [TOKEN_MISSING_TEXT]);
+
+  let opened: { id: string; hash: string | undefined };
+  try {
+    const result = await client.views.open({ trigger_id: command.trigger_id, view });
+    if (!result.view?.id) throw new Error('views.open returned no view');
+    opened = { id: result.view.id, hash: result.view.hash };
+  } catch (e) {
+    const failure = describeSlackError(e);
+    deps.logger.warn(`views.open for /identity failed: ${failure.error}`);
+    const text =
+      failure.error === 'expired_trigger_id' || failure.error === 'exchanged_trigger_id'
+        ? 'Slack took too long to open the form. Please run `/identity` again.'
+        : `Slack could not open the form (${failure.error}). Please run \`/identity\` again in a moment.`;
+    await respond({ response_type: 'ephemeral', text }).catch(() => deps.logger.warn('could not tell the user that views.open failed'));
+    return;
+  }
+  if (!hasToken) return;
+
+  // Load the menus now so they open instantly, and say so at once if there is nothing to choose.
+  const domains = await deps.catalog.domains(team);
+  let blocked: string[] | undefined;
+  let title = 'No verified domain';
+  if (!domains.ok && domains.code === 'token_rejected') {
+    blocked = [TOKEN_REJECTED_TEXT];
+    title = 'Token refused';
+  }
+  else if (domains.ok && !domains.items.some(isVerified)) {
+    const pending = domains.items.map((d) => `*${d.name}* (${d.status})`).join(', ');
+    blocked = [
+      'This platform workspace has no verified domain yet, and an identity can only send from a verified one.',
+      pending ? `Domains waiting for verification: ${pending}. Finish verifying one on the platform, then run \`/identity\` again.` : 'Add a domain on the platform and verify it, then run `/identity` again.',
+    ];
+  }
+  if (!blocked) return;
+  try {
+    await client.views.update({ view_id: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view: blockedView(title, blocked) });
+  } catch (e) {
+    // hash_conflict: the person already moved on (submitted or closed); nothing to fix.
+    deps.logger.debug(`could not replace the form with the explanation: ${describeSlackError(e).error}`);
+  }
+}

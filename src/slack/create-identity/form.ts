@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { Field, type FieldId, type FormDraft, LIMITS, THREAD_DEPTH } from './views.ts';
+
+/** The subset of Slack's view.state.values we read; unknown keys are ignored. */
+const textValue = z.object({ value: z.string().nullish() }).partial();
+const selectValue = z.object({
+  selected_option: z.object({ value: z.string(), text: z.object({ text: z.string() }).partial().optional() }).nullish(),
+});
+const conversationValue = z.object({ selected_conversation: z.string().nullish() });
+const usersValue = z.object({ selected_users: z.array(z.string()).nullish() });
+
+function pick<T extends z.ZodType>(values: unknown, field: FieldId, schema: T): z.output<T> | undefined {
+  const parsed = z.record(z.string(), z.record(z.string(), z.unknown())).safeParse(values);
+  if (!parsed.success) return undefined;
+  const raw = parsed.data[field]?.[field];
+  const result = schema.safeParse(raw);
+  return result.success ? result.data : undefined;
+}
+
+const nonEmpty = (v: string | null | undefined) => {
+  const t = v?.trim();
+  return t === undefined || t === '' ? undefined : t;
+};
+
+/** Reads what the person entered, tolerating anything Slack (or a forged request) might send. */
+export function readDraft(stateValues: unknown): FormDraft {
+  const select = (f: FieldId) => {
+    const o = pick(stateValues, f, selectValue)?.selected_option;
+    return o ? { value: o.value, label: o.text?.text ?? o.value } : undefined;
+  };
+  const text = (f: FieldId) => pick(stateValues, f, textValue)?.value ?? undefined;
+  return {
+    domain: select(Field.domain),
+    localPart: text(Field.localPart),
+    displayName: text(Field.displayName),
+    assistant: select(Field.assistant),
+    approvalChannelId: pick(stateValues, Field.approvalChannel, conversationValue)?.selected_conversation ?? undefined,
+    approverUserIds: pick(stateValues, Field.approvers, usersValue)?.selected_users ?? undefined,
+    replyTo: text(Field.replyTo),
+    threadDepth: text(Field.threadDepth),
+    signatureText: text(Field.signatureText),
+    signatureHtml: text(Field.signatureHtml),
+  };
+}
+
+export interface CreateIdentityForm {
+  domainId: string;
+  localPart: string;
+  displayName: string;
+  assistantId: string | null;
+  approvalChannelId: string;
+  approverUserIds: string[];
+  replyTo: string | null;
+  threadDepth: number;
+  signatureText: string | null;
+  signatureHtml: string | null;
+}
+
+export type FieldErrors = Partial<Record<FieldId, string>>;
+
+const uuid = z.uuid();
+const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._+-]{0,62}[a-z0-9])?$/i;
+const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
+
+/** Checks a draft the way the platform will, so most mistakes are caught before any API call. */
+export function validateDraft(draft: FormDraft): { ok: true; form: CreateIdentityForm } | { ok: false; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+
+  const domainId = draft.domain?.value;
+  if (!domainId) errors.domain = 'Choose a domain.';
+  else if (!uuid.safeParse(domainId).success) errors.domain = 'That domain is not one of the workspace’s domains. Choose it again.';
+
+  const localPart = nonEmpty(draft.localPart)?.toLowerCase();
+  if (!localPart) errors.local_part = 'Enter the part of the address before the @.';
+  else if (localPart.length > LIMITS.localPart) errors.local_part = `At most ${LIMITS.localPart} characters.`;
+  else if (localPart.includes('@')) errors.local_part = 'Enter only the part before the @; choose the domain above.';
+  else if (!LOCAL_PART.test(localPart) || localPart.includes('..'))
+    errors.local_part = 'Use letters, digits and . _ + - only, starting and ending with a letter or digit.';
+
+  const displayName = nonEmpty(draft.displayName);
+  if (!displayName) errors.display_name = 'Enter a display name.';
+  else if (displayName.length > LIMITS.displayName) errors.display_name = `At most ${LIMITS.displayName} characters.`;
+
+  const assistantId = draft.assistant?.value ?? null;
+  if (assistantId !== null && !uuid.safeParse(assistantId).success) errors.assistant = 'That assistant is not one of the workspace’s assistants.';
+
+  const channelId = draft.approvalChannelId;
+  if (!channelId) errors.approval_channel = 'Choose the channel where drafts will be approved.';
+  else if (!/^[CG][A-Z0-9]+$/.test(channelId)) errors.approval_channel = 'Choose a channel; direct messages cannot be approval channels.';
+
+  const approvers = [...new Set(draft.approverUserIds ?? [])];
+  if (approvers.length > LIMITS.approvers) errors.approvers = `Choose at most ${LIMITS.approvers} people.`;
+  else if (approvers.some((u) => !SLACK_USER_ID.test(u))) errors.approvers = 'Choose people from this workspace.';
+
+  const replyTo = nonEmpty(draft.replyTo) ?? null;
+  if (replyTo !== null && (replyTo.length > LIMITS.replyTo || !z.email().safeParse(replyTo).success))
+    errors.reply_to = 'Enter a valid email address, like help@acme.com.';
+
+  const depthText = nonEmpty(draft.threadDepth);
+  const depth = depthText === undefined ? THREAD_DEPTH.default : Number(depthText);
+  if (!Number.isInteger(depth) || depth < THREAD_DEPTH.min || depth > THREAD_DEPTH.max)
+    errors.thread_depth = `Enter a whole number from ${THREAD_DEPTH.min} to ${THREAD_DEPTH.max}.`;
+
+  const signatureText = nonEmpty(draft.signatureText) ?? null;
+  if (signatureText !== null && signatureText.length > LIMITS.signature) errors.signature_text = `At most ${LIMITS.signature} characters.`;
+  const signatureHtml = nonEmpty(draft.signatureHtml) ?? null;
+  if (signatureHtml !== null && signatureHtml.length > LIMITS.signature) errors.signature_html = `At most ${LIMITS.signature} characters.`;
+
+  if (Object.keys(errors).length > 0 || !domainId || !localPart || !displayName || !channelId) return { ok: false, errors };
+  return {
+    ok: true,
+    form: {
+      domainId,
+      localPart,
+      displayName,
+      assistantId,
+      approvalChannelId: channelId,
+      approverUserIds: approvers,
+      replyTo,
+      threadDepth: depth,
+      signatureText,
+      signatureHtml,
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { types as slack } from '@slack/bolt';
+import type { ApiField, CreateIdentityOutcome } from '../../identities/create-identity.ts';
+import type { FieldErrors } from './form.ts';
+import { blockedView, createIdentityModal, createdView, creatingView, Field, type FieldId, type FormDraft } from './views.ts';
+
+/** How to answer a submission: field errors, or a view to show in the modal's place. */
+export type SubmissionReply = { kind: 'errors'; errors: FieldErrors } | { kind: 'view'; view: slack.ModalView };
+
+const FIELD_OF_API: Record<ApiField, FieldId> = {
+  domain_id: Field.domain,
+  local_part: Field.localPart,
+  display_name: Field.displayName,
+  assistant_id: Field.assistant,
+  reply_to_email: Field.replyTo,
+  signature_text: Field.signatureText,
+  signature_html: Field.signatureHtml,
+  thread_history_depth: Field.threadDepth,
+  approval_channel: Field.approvalChannel,
+};
+
+const FIELD_LABEL: Record<FieldId, string> = {
+  domain: 'Domain',
+  local_part: 'Address',
+  display_name: 'Display name',
+  assistant: 'Assistant',
+  approval_channel: 'Approval channel',
+  approvers: 'Approvers',
+  reply_to: 'Reply-to address',
+  thread_depth: 'Thread history depth',
+  signature_text: 'Signature (plain text)',
+  signature_html: 'Signature (HTML)',
+};
+
+export const TOKEN_MISSING_TEXT =
+  'This Slack workspace is not connected to a platform workspace yet, so nothing can be created. ' +
+  'Ask the person who runs this app to set `IDENTITIES_API_TOKEN` (or a workspace admin to run `/identity connect`).';
+
+export const TOKEN_REJECTED_TEXT =
+  'The platform refused this workspace’s API token: it is missing or revoked. Nothing was created. ' +
+  'Ask the person who runs this app to put a valid token in `IDENTITIES_API_TOKEN` (or a workspace admin to run `/identity connect` with a new token), then try again.';
+
+const CHANNEL_TEXT = {
+  not_visible: 'I can’t see that channel. If it is private, invite me first (type `/invite @` and my name in the channel), then press Create again.',
+  private_not_member: 'That channel is private and I am not in it. Invite me first (type `/invite @` and my name in the channel), then press Create again.',
+  archived: 'That channel is archived. Choose another one.',
+  slack_error: 'Slack would not let me join that channel. Choose another one, or invite me to it and press Create again.',
+} as const;
+
+/** The answer for one outcome: field errors where the problem belongs to a field, otherwise a view. */
+export function replyFor(outcome: CreateIdentityOutcome, draft: FormDraft, privateMetadata: string, origin: string | null): SubmissionReply {
+  const formWith = (notice: string) => ({
+    kind: 'view' as const,
+    view: createIdentityModal({ draft, notice, privateMetadata, originChannelId: origin ?? undefined }),
+  });
+  if (outcome.ok) {
+    return {
+      kind: 'view',
+      view: createdView({
+        emailAddress: outcome.identity.emailAddress,
+        channelId: outcome.identity.approvalChannelId,
+        approverUserIds: outcome.identity.approverUserIds,
+        notePosted: outcome.notePosted,
+      }),
+    };
+  }
+  switch (outcome.code) {
+    case 'in_progress':
+      return { kind: 'view', view: creatingView(privateMetadata) };
+    case 'token_missing':
+      return formWith(TOKEN_MISSING_TEXT);
+    case 'token_rejected':
+      return formWith(TOKEN_REJECTED_TEXT);
+    case 'channel_unusable':
+      return { kind: 'errors', errors: { approval_channel: CHANNEL_TEXT[outcome.reason] } };
+    case 'address_taken':
+      return { kind: 'errors', errors: { local_part: 'That address already exists. Choose another one.' } };
+    case 'not_found':
+      return outcome.field === 'assistant_id'
+        ? { kind: 'errors', errors: { assistant: 'That assistant no longer exists in this workspace. Choose another one.' } }
+        : { kind: 'errors', errors: { domain: 'That domain no longer exists in this workspace. Choose another one.' } };
+    case 'rejected': {
+      const errors: FieldErrors = {};
+      for (const [apiField, msg] of Object.entries(outcome.fields) as [ApiField, string][]) errors[FIELD_OF_API[apiField]] = msg;
+      if (outcome.general.length === 0 && Object.keys(errors).length > 0) return { kind: 'errors', errors };
+      return formWith(`The platform refused this identity: ${[...Object.entries(errors).map(([f, m]) => `${FIELD_LABEL[f as FieldId]}: ${m}`), ...outcome.general].join('; ')}`);
+    }
+    case 'unavailable':
+      return formWith(
+        `The platform did not answer (${outcome.detail.replace('_', ' ')}), so the identity was not created. Your entries are kept: press Create to try again.`,
+      );
+    case 'not_saved':
+      return formWith('The identity was created on the platform but I could not save it here. Press Create again to finish; it will not be created twice.');
+  }
+}
+
+/**
+ * After the modal has switched to "creating…", field errors can no longer be attached
+ * to fields; show the form again with the problems listed at the top.
+ */
+export function lateReplyFor(outcome: CreateIdentityOutcome, draft: FormDraft, privateMetadata: string, origin: string | null): slack.ModalView {
+  const reply = replyFor(outcome, draft, privateMetadata, origin);
+  return reply.kind === 'view' ? reply.view : formErrorsView(reply.errors, draft, privateMetadata, origin);
+}
+
+export function formErrorsView(errors: FieldErrors, draft: FormDraft, privateMetadata: string, origin: string | null): slack.ModalView {
+  const lines = Object.entries(errors).map(([f, m]) => `${FIELD_LABEL[f as FieldId]}: ${m}`);
+  return createIdentityModal({ draft, notice: lines.join('\n'), privateMetadata, originChannelId: origin ?? undefined });
+}
+
+export function unexpectedErrorView(draft: FormDraft, privateMetadata: string, origin: string | null): slack.ModalView {
+  return createIdentityModal({
+    draft,
+    notice: 'Something went wrong on our side, so the identity was not created. Your entries are kept: press Create to try again.',
+    privateMetadata,
+    originChannelId: origin ?? undefined,
+  });
+}
+
+export { blockedView };

@@ -1,0 +1,19 @@
+import type { Database } from '../db/client.ts';
+import type { Catalog } from '../identities/catalog.ts';
+import type { Logger } from '../logger.ts';
+import type { IdentitiesApi } from '../platform/identities-api.ts';
+import type { TokenForTeam } from '../workspaces/tokens.ts';
+
+/** Everything the Slack listeners need, passed in once when the app is built. */
+export interface SlackDeps {
+  db: Database;
+  api: IdentitiesApi;
+  catalog: Catalog;
+  tokenForTeam: TokenForTeam;
+  logger: Logger;
+  /**
+   * How long a handler may work before it must answer Slack. Slack allows 3 s and
+   * Bolt's HTTP receiver gives up at 3.001 s; the rest is for the network.
+   */
+  ackBudgetMs: number;
+}
