@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -59,4 +59,76 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_team_idx').on(t.teamId, t.createdAt), index('audit_log_subject_idx').on(t.subjectType, t.subjectId)],
 );
 
-export const schema = { identities, identityCreations, auditLog };
+
+/** Durable work (posting, updating, reporting decisions), claimed with FOR UPDATE SKIP LOCKED. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** A job enqueued twice under one key exists (and runs) once, ever. */
+    dedupeKey: text('dedupe_key'),
+    status: text('status', { enum: ['queued', 'running', 'done', 'dead'] }).notNull().default('queued'),
+    runAt: timestamp('run_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(12),
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+    lockedBy: text('locked_by'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('jobs_dedupe_key_idx').on(t.dedupeKey),
+    index('jobs_ready_idx').on(t.status, t.runAt),
+  ],
+);
+
+/** Every webhook event id seen, so a redelivery has no second effect. */
+export const approvalEvents = pgTable('approval_events', {
+  eventId: text('event_id').primaryKey(),
+  approvalId: text('approval_id').notNull(),
+  type: text('type').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired';
+
+/** A drafted reply waiting for (or past) a person's decision, and where it is shown in Slack. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    teamId: text('team_id').notNull(),
+    identityId: text('identity_id').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    emailThreadId: text('email_thread_id'),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'cancelled', 'expired'] }).notNull().default('pending'),
+    /** The event's data as received: inbound mail, thread, draft. */
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    channelId: text('channel_id').notNull(),
+    messageTs: text('message_ts'),
+    /** Slack thread the message belongs to (the first approval of its email thread), if any. */
+    threadTs: text('thread_ts'),
+    /** Set just before chat.postMessage, so a retry after a crash looks for the message first. */
+    postAttemptedAt: timestamp('post_attempted_at', { withTimezone: true, mode: 'date' }),
+    decidedByUserId: text('decided_by_user_id'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    editedDraft: jsonb('edited_draft').$type<{ subject: string; text: string }>(),
+    rejectReason: text('reject_reason'),
+    /** What the platform said about the decision: pending until reported. */
+    reportStatus: text('report_status', { enum: ['none', 'pending', 'accepted', 'refused', 'failed'] }).notNull().default('none'),
+    reportDetail: text('report_detail'),
+    closedReason: text('closed_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('approvals_thread_idx').on(t.teamId, t.channelId, t.emailThreadId, t.createdAt),
+    index('approvals_expiry_idx').on(t.status, t.expiresAt),
+  ],
+);
+
+export const schema = { identities, identityCreations, auditLog, jobs, approvalEvents, approvals };
