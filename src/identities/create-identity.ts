@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/client.ts';
-import type { IdentitiesApi } from '../platform/identities-api.ts';
+import { missingReferenceOfCreate, type IdentitiesApi } from '../platform/identities-api.ts';
 import { isPlatformError } from '../platform/errors.ts';
 import type { IdentityCreate } from '../platform/schemas.ts';
 import type { Logger } from '../logger.ts';
@@ -8,6 +8,9 @@ import type { ChannelGateway } from '../slack/channel-gateway.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { announcementMessage } from './announcement.ts';
 import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
+
+/** How long a person waits (behind a "creating…" modal) before we give up and say so. */
+const CREATE_DEADLINE_MS = 20_000;
 
 export interface CreateIdentityRequest {
   /** The modal's view id: one modal creates at most one identity. */
@@ -109,7 +112,7 @@ async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityReques
   const body = requestBody(req, channel.channelName);
   let created;
   try {
-    created = await deps.api.createIdentity(token, body, { idempotencyKey: idempotencyKey(req.viewId, body) });
+    created = await deps.api.createIdentity(token, body, { idempotencyKey: idempotencyKey(req.viewId, body), deadline: Date.now() + CREATE_DEADLINE_MS });
   } catch (e) {
     if (!isPlatformError(e)) throw e;
     deps.logger.warn(`createIdentity for team ${req.teamId} failed: ${e.kind} ${e.status ?? ''}`);
@@ -120,7 +123,7 @@ async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityReques
       case 'conflict':
         return { ok: false, code: 'address_taken', detail: e.detail ?? 'That address already exists.' };
       case 'not_found':
-        return { ok: false, code: 'not_found', field: e.detail && /assistant/i.test(e.detail) ? 'assistant_id' : 'domain_id', detail: e.detail ?? 'Not found.' };
+        return { ok: false, code: 'not_found', field: missingReferenceOfCreate(e), detail: e.detail ?? 'Not found.' };
       case 'validation':
         return { ok: false, code: 'rejected', ...fieldsFromIssues(e.issues ?? []) };
       case 'client':

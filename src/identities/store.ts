@@ -86,3 +86,9 @@ export async function findIdentity(db: Database, id: string): Promise<StoredIden
 export async function listTeamIdentities(db: Database, teamId: string): Promise<StoredIdentity[]> {
   return db.select().from(identities).where(eq(identities.teamId, teamId)).orderBy(asc(identities.emailAddress));
 }
+
+/** Stores an identity created elsewhere, as read from the platform. */
+export async function mirrorIdentity(db: Database, identity: NewIdentity): Promise<StoredIdentity> {
+  const [row] = await db.insert(identities).values(identity).onConflictDoNothing().returning();
+  return row ?? (await findIdentity(db, identity.id))!;
+}

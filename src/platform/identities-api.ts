@@ -440,3 +440,11 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
     },
   };
 }
+
+/**
+ * Which reference a 404 from createIdentity is about. Assumed (x-assumed in the
+ * contract): the platform names the missing thing in `detail`, e.g. "Assistant not found".
+ */
+export function missingReferenceOfCreate(error: PlatformError): 'domain_id' | 'assistant_id' {
+  return error.detail !== undefined && /assistant/i.test(error.detail) ? 'assistant_id' : 'domain_id';
+}

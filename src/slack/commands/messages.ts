@@ -48,14 +48,14 @@ export function listMessage(result: ListIdentitiesResult): EphemeralMessage {
     const more = result.local.length > shown ? [context(`…and ${result.local.length - shown} more.`)] : [];
     return ephemeral(`${why} ${intro}`, [section(`:warning: ${why}`), section(intro), ...blocks, ...more]);
   }
+  const notes: string[] = [];
+  if (result.elsewhere > 0) notes.push(`${result.elsewhere} other identit${result.elsewhere === 1 ? 'y has its' : 'ies have their'} approval channel elsewhere.`);
   if (result.identities.length === 0) {
     const text = 'No identity has its approval channel in this Slack workspace yet. Run `/identity` to create one.';
-    return ephemeral(text, [section(text)]);
+    return ephemeral(text, [section(text), ...(notes.length > 0 ? [context(notes.join(' '))] : [])]);
   }
   const { blocks, shown } = identitySections(result.identities);
-  const notes: string[] = [];
-  if (result.identities.length > shown) notes.push(`…and ${result.identities.length - shown} more.`);
-  if (result.elsewhere > 0) notes.push(`${result.elsewhere} other identit${result.elsewhere === 1 ? 'y has its' : 'ies have their'} approval channel elsewhere.`);
+  if (result.identities.length > shown) notes.unshift(`…and ${result.identities.length - shown} more.`);
   if (result.truncated) notes.push('The platform returned more identities than this list can show.');
   const intro = `Email identities approved in this workspace (${result.identities.length}):`;
   return ephemeral(intro, [section(intro), ...blocks, ...(notes.length > 0 ? [context(notes.join(' '))] : [])]);
