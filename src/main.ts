@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { buildApp } from './app.ts';
 import { parseConfig, secretsOf } from './config.ts';
 import { openDatabase } from './db/client.ts';
@@ -7,7 +8,10 @@ import { createIdentitiesApi } from './platform/identities-api.ts';
 
 /** start: config → database → app → listen. */
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  // .env fills in what the real environment leaves unset; it never overrides it.
+  if (existsSync('.env')) {
+    for (const [key, value] of Object.entries(parseEnv(readFileSync('.env', 'utf8')))) process.env[key] ??= value;
+  }
   const parsed = parseConfig(process.env);
   if (!parsed.ok) {
     // A configuration mistake is the operator's to fix: one line each, no stack trace.

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { createSlackClient } from '../support/slack-client.ts';
+import { ALICE, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, WEBHOOK_SECRET, waitFor } from '../support/harness.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+interface Started {
+  exit: Promise<number | null>;
+  output: () => string;
+  kill: () => void;
+}
+
+/** Runs the app exactly as `npm start` does, with only the given environment. */
+function npmStart(env: Record<string, string>): Started {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { exit, output: () => out, kill: () => child.kill('SIGTERM') };
+}
+
+describe('npm start', () => {
+  it('stops with one clear line per configuration mistake and no stack trace', async () => {
+    const app = npmStart({ PORT: 'eighty', SLACK_BOT_TOKEN: 'xoxb-1', DATABASE_URL: 'memory://' });
+    expect(await app.exit).toBe(78);
+    const lines = app.output().trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^config error: IDENTITIES_API_URL is required: /),
+        expect.stringMatching(/^config error: APPROVAL_WEBHOOK_SECRET is required/),
+        expect.stringMatching(/^config error: PORT must be a number/),
+      ]),
+    );
+    expect(app.output()).not.toMatch(/\n\s+at /);
+  });
+
+  describe('with a valid environment', () => {
+    let slack: FakeSlack;
+    let api: FakeIdentitiesApi;
+    let app: Started;
+    const port = 20000 + Math.floor(Math.random() * 20000);
+
+    beforeAll(async () => {
+      slack = await startFakeSlack();
+      api = await startFakeIdentitiesApi();
+      api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
+      slack.addTeam({ ...TEAM });
+      slack.addUser({ id: ALICE, teamId: TEAM.id, name: 'alice' });
+      slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE] });
+      app = npmStart({
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: TEAM.botToken,
+        SLACK_API_URL: slack.apiUrl,
+        IDENTITIES_API_URL: api.url,
+        IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
+        APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        DATABASE_URL: process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'memory://',
+        PORT: String(port),
+      });
+      await waitFor(() => app.output().includes('listening on port'), 'the app to listen', 50_000);
+    }, 60_000);
+
+    afterAll(async () => {
+      app.kill();
+      await app.exit;
+      await slack.close();
+      await api.close();
+    });
+
+    it('makes no network call at start and answers /healthz', async () => {
+      expect(slack.calls).toEqual([]);
+      expect(api.requests).toEqual([]);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+
+    it('opens the create modal for /identity within the trigger window and creates one identity', async () => {
+      const client = createSlackClient({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: slack });
+      const command = await client.command({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id });
+      expect(command.status).toBe(200);
+      await waitFor(() => slack.callsTo('views.open').length === 1, 'views.open');
+      const opened = slack.callsTo('views.open')[0]!;
+      expect(opened.result).toMatchObject({ ok: true });
+      const viewId = (opened.result as { view: { id: string } }).view.id;
+      const domains = (await (await fetch(`${api.url}/v1/domains`, { headers: { authorization: `Bearer ${PLATFORM_TOKEN}` } })).json()) as { data: { id: string; name: string }[] };
+      const domain = domains.data[0]!;
+      const submitted = await client.submitView({
+        teamId: TEAM.id,
+        userId: ALICE,
+        viewId,
+        values: { domain: { value: domain.id, text: domain.name }, local_part: 'support', display_name: 'Acme Support', approval_channel: PUBLIC_CHANNEL.id },
+      });
+      expect(submitted.ack.kind).toBe('update');
+      expect(api.identities(PLATFORM_TOKEN).map((i) => [i.email_address, i.approval_channel])).toEqual([
+        ['support@acme.com', { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name }],
+      ]);
+    });
+  });
+});
