@@ -12,6 +12,14 @@ import { registerCreateIdentityOptions } from './slack/create-identity/options.t
 import { registerCreateIdentitySubmission } from './slack/create-identity/submit.ts';
 import type { SlackDeps } from './slack/deps.ts';
 import { defaultTokenOnly } from './workspaces/tokens.ts';
+import { approvalJobHandlers } from './approvals/delivery.ts';
+import { expireOverdue } from './approvals/expiry.ts';
+import { createIdentityResolver } from './approvals/identity-resolver.ts';
+import { receiveApprovalEvent } from './approvals/intake.ts';
+import { approvalWebhookRoute } from './approvals/webhook-route.ts';
+import { createWorker } from './jobs/queue.ts';
+import { createApprovalGateway } from './slack/approval-gateway.ts';
+import { registerApprovalListeners } from './slack/approvals/listeners.ts';
 
 export interface AppDeps {
   config: Config;
@@ -19,7 +27,7 @@ export interface AppDeps {
   api: IdentitiesApi;
   logger: Logger;
   /** Overrides for tests and benchmarks. */
-  tuning?: { ackBudgetMs?: number; host?: string };
+  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string };
 }
 
 export interface RunningApp {
@@ -32,16 +40,51 @@ const DEFAULT_ACK_BUDGET_MS = 2300;
 /** Builds the whole app from its dependencies; nothing here reads the environment. */
 export function buildApp(deps: AppDeps) {
   const { config, logger } = deps;
+  const db = deps.database.db;
   const tokenForTeam = defaultTokenOnly(config.identitiesApi.defaultToken);
+  const botTokenForTeam = async (_teamId: string) => config.slack.botToken;
+  const catalog = createCatalog({ api: deps.api, tokenForTeam });
   const slackDeps: SlackDeps = {
-    db: deps.database.db,
+    db,
     api: deps.api,
-    catalog: createCatalog({ api: deps.api, tokenForTeam }),
+    catalog,
     tokenForTeam,
     logger,
     ackBudgetMs: deps.tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS,
   };
-  const routes: Route[] = [healthRoute(deps.database.ping)];
+
+  // Background work: approval messages, their updates, and decisions reported to the platform.
+  const worker = createWorker({
+    db,
+    logger: logger.child('jobs'),
+    handlers: approvalJobHandlers({
+      db,
+      slack: createApprovalGateway({ apiUrl: config.slack.apiUrl, botTokenForTeam, logger }),
+      api: deps.api,
+      catalog,
+      tokenForTeam,
+      logger: logger.child('approvals'),
+    }),
+    ...(deps.tuning?.pollIntervalMs ? { pollIntervalMs: deps.tuning.pollIntervalMs } : {}),
+    ...(deps.tuning?.workerId ? { workerId: deps.tuning.workerId } : {}),
+  });
+  const wake = () => worker.wake();
+  const resolveIdentity = createIdentityResolver({
+    db,
+    api: deps.api,
+    logger,
+    candidateTokens: async () => (config.identitiesApi.defaultToken ? [config.identitiesApi.defaultToken] : []),
+    // One bot token serves one Slack team; which one is Slack's to say, not ours.
+    servesTeam: async () => true,
+  });
+  const routes: Route[] = [
+    healthRoute(deps.database.ping),
+    approvalWebhookRoute({
+      secret: config.approvalWebhookSecret,
+      logger: logger.child('webhook'),
+      receive: (event) => receiveApprovalEvent({ db, resolveIdentity, logger, wake }, event),
+    }),
+  ];
   const socketMode = config.slack.appToken !== undefined;
   const boltLogger = logger.child('bolt');
 
@@ -77,15 +120,41 @@ export function buildApp(deps: AppDeps) {
   registerIdentityCommand(app, slackDeps);
   registerCreateIdentityOptions(app, slackDeps);
   registerCreateIdentitySubmission(app, slackDeps);
+  registerApprovalListeners(app, { db, logger, wake });
   app.error(async (error) => {
     logger.error('unhandled error in a Slack listener', error);
   });
 
+  /** Expired approvals with no event from the platform still lose their buttons. */
+  function startExpirySweep(): () => void {
+    const timer = setInterval(() => {
+      expireOverdue(db)
+        .then((ids) => {
+          if (ids.length > 0) wake();
+        })
+        .catch((e: unknown) => logger.warn('expiry sweep failed', e));
+    }, deps.tuning?.expiryIntervalMs ?? 5000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   async function start(port: number): Promise<RunningApp> {
     const host = deps.tuning?.host;
+    worker.start();
+    const stopSweep = startExpirySweep();
+    const stopBackground = async () => {
+      stopSweep();
+      await worker.stop();
+    };
     if (receiver instanceof HTTPReceiver) {
       const server = (await receiver.start(host ? { port, host } : { port })) as Server;
-      return { port: (server.address() as AddressInfo).port, stop: () => app.stop().then(() => undefined) };
+      return {
+        port: (server.address() as AddressInfo).port,
+        stop: async () => {
+          await app.stop();
+          await stopBackground();
+        },
+      };
     }
     // Socket Mode: Slack traffic arrives over the socket; our routes still need HTTP.
     const server = createServer(routeHandler(routes, (e) => logger.error('route failed', e)));
@@ -96,9 +165,10 @@ export function buildApp(deps: AppDeps) {
       stop: async () => {
         await app.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await stopBackground();
       },
     };
   }
 
-  return { app, start };
+  return { app, start, worker };
 }

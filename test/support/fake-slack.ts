@@ -153,6 +153,8 @@ export interface FakeResponse {
 
 export type Fault =
   | { status: 429; retryAfter: number }
+  /** Slack did the work, but the answer never arrives (the caller sees HTTP 500): a timeout after success. */
+  | { lostResponse: true }
   | { status: 500 | 502 | 503 }
   | { error: string; extra?: Obj }
   | { delayMs: number };
@@ -666,6 +668,41 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { ok: true, message_ts: e.message_ts };
     },
 
+    'conversations.history': ({ args, team }) => {
+      if (!str(args.channel)) return fail('channel_not_found');
+      const ch = visibleChannel(args.channel, team);
+      if (!ch) return fail('channel_not_found');
+      if (!isMember(ch, team)) return fail('not_in_channel');
+      const oldest = Number(str(args.oldest) ?? '0');
+      const limit = Math.min(Number(str(args.limit) ?? '100') || 100, 999);
+      const withMetadata = truthy(args.include_all_metadata);
+      const top = (messages.get(ch.id) ?? []).filter((m) => (!m.thread_ts || m.thread_ts === m.ts) && Number(m.ts) >= oldest);
+      const page = top.slice().reverse().slice(0, limit).map((m) => {
+        const copy = clone(m);
+        if (!withMetadata) delete copy.metadata;
+        return copy;
+      });
+      return { ok: true, messages: page, has_more: top.length > limit };
+    },
+
+    'conversations.replies': ({ args, team }) => {
+      const ts = str(args.ts);
+      if (!str(args.channel) || !ts) return invalidArgs([`missing required field: ${ts ? 'channel' : 'ts'}`]);
+      const ch = visibleChannel(args.channel, team);
+      if (!ch) return fail('channel_not_found');
+      if (!isMember(ch, team)) return fail('not_in_channel');
+      const list = messages.get(ch.id) ?? [];
+      if (!list.some((m) => m.ts === ts)) return fail('thread_not_found');
+      const oldest = Number(str(args.oldest) ?? '0');
+      const withMetadata = truthy(args.include_all_metadata);
+      const thread = list.filter((m) => (m.ts === ts || m.thread_ts === ts) && (m.ts === ts || Number(m.ts) >= oldest)).map((m) => {
+        const copy = clone(m);
+        if (!withMetadata) delete copy.metadata;
+        return copy;
+      });
+      return { ok: true, messages: thread, has_more: false };
+    },
+
     'conversations.info': ({ args, team }) => {
       if (!str(args.channel)) return fail('channel_not_found');
       const ch = visibleChannel(args.channel, team);
@@ -771,7 +808,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   /** Applies an injected fault; true when it already answered. */
   async function applyFault(fault: Fault | undefined, res: ServerResponse, call?: FakeCall): Promise<boolean> {
-    if (!fault) return false;
+    // lostResponse is handled by the caller: the work must happen first.
+    if (!fault || 'lostResponse' in fault) return false;
     if ('delayMs' in fault) {
       await sleep(fault.delayMs);
       return false;
@@ -799,11 +837,23 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     delete args.token;
     const call: FakeCall = { method, args, token, at: now() };
     calls.push(call);
-    const answer = (body: Obj, status = 200, headers: Record<string, string> = {}): void => {
+    let answer = (body: Obj, status = 200, headers: Record<string, string> = {}): void => {
       call.result = status === 200 ? body : { http: status, ...body };
       sendJson(res, status, body, headers);
     };
-    if (await applyFault(takeFault(method), res, call)) return;
+    const fault = takeFault(method);
+    let lostResponse = false;
+    if (fault && 'lostResponse' in fault) lostResponse = true;
+    else if (await applyFault(fault, res, call)) return;
+    if (lostResponse) {
+      const realAnswer = answer;
+      answer = (body: Obj) => {
+        call.result = { http: 500, lost: body };
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('fake-slack: response lost after processing');
+        void realAnswer;
+      };
+    }
     if (typeof parsed === 'string') return answer(fail(parsed));
     if (method === 'oauth.v2.access') return answer(oauthV2Access(args, auth));
     const handler = methods[method];

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { buildApp } from '../../src/app.ts';
+import { signPayload } from '../../src/approvals/webhook-signature.ts';
+import { mirrorIdentity, type StoredIdentity } from '../../src/identities/store.ts';
+import type { ApprovalEvent } from '../../src/platform/schemas.ts';
 import { parseConfig, secretsOf, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createIdentitiesApi } from '../../src/platform/identities-api.ts';
@@ -18,6 +22,42 @@ export const PRIVATE_CHANNEL = { id: 'G0SECRET', name: 'secret-approvals' };
 export const PRIVATE_WITH_BOT = { id: 'G0WITHBOT', name: 'vip-approvals' };
 export const ARCHIVED_CHANNEL = { id: 'C0ARCHIVED', name: 'old-approvals' };
 
+export interface ApprovalEventInput {
+  id?: string;
+  type?: 'approval.requested' | 'approval.cancelled' | 'approval.expired';
+  approvalId?: string;
+  identityId: string;
+  workspaceId: string;
+  emailThreadId?: string | null;
+  expiresAt?: string | null;
+  draftText?: string;
+  reason?: string | null;
+}
+
+/** An approval event shaped as the contract's ApprovalEvent. */
+export function approvalEvent(input: ApprovalEventInput): ApprovalEvent {
+  const approvalId = input.approvalId ?? randomUUID();
+  return {
+    id: input.id ?? `evt_${randomUUID()}`,
+    type: input.type ?? 'approval.requested',
+    created_at: new Date().toISOString(),
+    data: {
+      approval_id: approvalId,
+      workspace_id: input.workspaceId,
+      identity_id: input.identityId,
+      email_thread_id: input.emailThreadId ?? null,
+      expires_at: input.expiresAt ?? null,
+      ...(input.type === undefined || input.type === 'approval.requested'
+        ? {
+            inbound: { from: 'carol@customer.example', to: ['support@acme.com'], subject: 'Where is my order?', text: 'Hi, order 1234 has not arrived yet.', sent_at: new Date().toISOString() },
+            draft: { from: 'support@acme.com', to: ['carol@customer.example'], cc: [], subject: 'Re: Where is my order?', text: input.draftText ?? 'Hi Carol, your order ships tomorrow.' },
+            thread: [],
+          }
+        : { reason: input.reason ?? null }),
+    },
+  };
+}
+
 export interface HarnessOptions {
   /** Platform token in IDENTITIES_API_TOKEN; null leaves it unset. */
   platformToken?: string | null;
@@ -34,6 +74,12 @@ export interface Harness {
   /** Every line the app logged. */
   logs: string[];
   baseUrl: string;
+  /** Runs every job that is ready now (posting, updates, reports). */
+  drain(): Promise<void>;
+  /** POSTs a signed delivery to /webhooks/approvals. */
+  deliver(event: unknown, opts?: { secret?: string; timestamp?: number; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: unknown }>;
+  /** An identity that exists at the platform and in the app's mirror, approved in `channelId`. */
+  seedIdentity(opts?: { channelId?: string; approverUserIds?: string[]; localPart?: string }): Promise<StoredIdentity>;
   /** Opens the create-identity modal as ALICE in the public channel; returns its view id. */
   openCreateModal(opts?: { channelId?: string; userId?: string }): Promise<string>;
   close(): Promise<void>;
@@ -50,7 +96,8 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 50
 
 /** The real app, in this process, wired to a fake Slack, a fake platform API and a test database. */
 export async function startHarness(db: TestDatabase, options: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startFakeSlack();
+  // The manifest has no chat:write.public: posting needs membership, as in real Slack.
+  const slack = await startFakeSlack({ chatWritePublic: false });
   const api = await startFakeIdentitiesApi();
   const token = options.platformToken === undefined ? PLATFORM_TOKEN : options.platformToken;
   const workspace = api.addWorkspace({
@@ -87,12 +134,12 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', secrets: () => secretsOf(config), write: (line) => logs.push(line) });
   const apiClient = createIdentitiesApi({ baseUrl: api.url, logger: logger.child('platform') });
-  const { start } = buildApp({
+  const { start, worker } = buildApp({
     config,
     database: db,
     api: apiClient,
     logger,
-    tuning: { host: '127.0.0.1', ...(options.ackBudgetMs ? { ackBudgetMs: options.ackBudgetMs } : {}) },
+    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, ...(options.ackBudgetMs ? { ackBudgetMs: options.ackBudgetMs } : {}) },
   });
   const running = await start(0);
   const baseUrl = `http://127.0.0.1:${running.port}`;
@@ -106,6 +153,58 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
     config,
     logs,
     baseUrl,
+    drain: () => worker.drain(),
+    async deliver(event, opts = {}) {
+      const raw = opts.rawBody ?? JSON.stringify(event);
+      const t = opts.timestamp ?? Math.floor(Date.now() / 1000);
+      const signature = `t=${t},v1=${signPayload(opts.secret ?? WEBHOOK_SECRET, t, raw)}`;
+      const res = await fetch(`${baseUrl}/webhooks/approvals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': signature, ...opts.headers },
+        body: raw,
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body };
+    },
+    async seedIdentity(opts = {}) {
+      const channelId = opts.channelId ?? PUBLIC_CHANNEL.id;
+      const channel = slack.channel(channelId);
+      // As creating it from the modal would have: the bot is in its approval channel.
+      if (channel && !channel.members.includes(TEAM.botUserId)) channel.members.push(TEAM.botUserId);
+      const res = await fetch(`${api.url}/v1/identities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          domain_id: workspace.domains[0]!.id,
+          local_part: opts.localPart ?? 'support',
+          display_name: 'Acme Support',
+          assistant_id: workspace.assistants[0]!.id,
+          approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: channelId, channel_name: channel?.name ?? null, ...(opts.approverUserIds ? { approver_user_ids: opts.approverUserIds } : {}) },
+        }),
+      });
+      const created = (await res.json()) as { id: string; workspace_id: string; email_address: string; domain_id: string; assistant_id: string };
+      if (res.status !== 201) throw new Error(`seeding an identity failed: ${res.status} ${JSON.stringify(created)}`);
+      return mirrorIdentity(db.db, {
+        id: created.id,
+        teamId: TEAM.id,
+        enterpriseId: null,
+        workspaceId: created.workspace_id,
+        emailAddress: created.email_address,
+        displayName: 'Acme Support',
+        domainId: created.domain_id,
+        assistantId: created.assistant_id,
+        approvalChannelId: channelId,
+        approvalChannelName: channel?.name ?? null,
+        approverUserIds: opts.approverUserIds ?? [],
+        createdByUserId: ALICE,
+      });
+    },
     async openCreateModal(opts = {}) {
       const before = slack.callsTo('views.open').length;
       const res = await client.command({ teamId: TEAM.id, userId: opts.userId ?? ALICE, channelId: opts.channelId ?? PUBLIC_CHANNEL.id, text: '' });

@@ -17,6 +17,8 @@ const SCOPE_OF_METHOD: Record<string, string | null> = {
   'chat.postEphemeral': 'chat:write',
   'conversations.info': 'channels:read groups:read',
   'conversations.join': 'channels:join',
+  'conversations.history': 'channels:history groups:history',
+  'conversations.replies': 'channels:history groups:history',
   'users.info': 'users:read',
 };
 

@@ -1,0 +1,88 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { approvals } from '../db/schema.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { findIdentity, type StoredIdentity } from '../identities/store.ts';
+import { enqueue } from '../jobs/queue.ts';
+import type { Logger } from '../logger.ts';
+import { ApprovalJob, dedupeKey } from './job-kinds.ts';
+import { findApproval, type StoredApproval } from './store.ts';
+
+export interface Decider {
+  approvalId: string;
+  teamId: string;
+  userId: string;
+}
+
+export type DeciderCheck =
+  | { ok: true; approval: StoredApproval; identity: StoredIdentity }
+  | { ok: false; code: 'not_found' }
+  | { ok: false; code: 'wrong_team'; approval: StoredApproval }
+  | { ok: false; code: 'not_allowed'; approverUserIds: string[]; identity: StoredIdentity }
+  | { ok: false; code: 'not_pending'; approval: StoredApproval };
+
+/** Whether this person may decide this approval now. Re-read at every click: state lives in the database. */
+export async function checkDecider(db: Database, who: Decider): Promise<DeciderCheck> {
+  const approval = await findApproval(db, who.approvalId);
+  if (!approval) return { ok: false, code: 'not_found' };
+  if (approval.teamId !== who.teamId) return { ok: false, code: 'wrong_team', approval };
+  const identity = await findIdentity(db, approval.identityId);
+  if (!identity) return { ok: false, code: 'not_found' };
+  if (identity.approverUserIds.length > 0 && !identity.approverUserIds.includes(who.userId)) {
+    return { ok: false, code: 'not_allowed', approverUserIds: identity.approverUserIds, identity };
+  }
+  if (approval.status !== 'pending') return { ok: false, code: 'not_pending', approval };
+  return { ok: true, approval, identity };
+}
+
+export type Decision =
+  | { decision: 'approve'; editedDraft: { subject: string; text: string } | null }
+  | { decision: 'reject'; reason: string | null };
+
+/**
+ * Records a decision. Exactly one wins under concurrent clicks, across app instances:
+ * the status changes only `WHERE status = 'pending'`. The report to the platform and
+ * the message update are enqueued in the same transaction, so neither can be lost.
+ */
+export async function decide(deps: { db: Database; logger: Logger; wake: () => void }, who: Decider, decision: Decision): Promise<DeciderCheck> {
+  const check = await checkDecider(deps.db, who);
+  if (!check.ok) {
+    if (check.code === 'wrong_team') deps.logger.warn(`decision on approval ${who.approvalId} refused: click from team ${who.teamId}, approval belongs to ${check.approval.teamId}`);
+    return check;
+  }
+  const status = decision.decision === 'approve' ? 'approved' : 'rejected';
+  const won = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(approvals)
+      .set({
+        status,
+        decidedByUserId: who.userId,
+        decidedAt: sql`now()`,
+        editedDraft: decision.decision === 'approve' ? decision.editedDraft : null,
+        rejectReason: decision.decision === 'reject' ? decision.reason : null,
+        reportStatus: 'pending',
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(approvals.id, who.approvalId), eq(approvals.status, 'pending')))
+      .returning();
+    if (!row) return undefined;
+    await enqueue(tx, { kind: ApprovalJob.report, payload: { approvalId: row.id }, dedupeKey: dedupeKey.report(row.id) });
+    await enqueue(tx, { kind: ApprovalJob.refresh, payload: { approvalId: row.id }, dedupeKey: dedupeKey.refresh(row.id, 'decided') });
+    await recordAudit(tx, {
+      teamId: row.teamId,
+      actorUserId: who.userId,
+      action: decision.decision === 'approve' ? (decision.editedDraft ? 'approval.approved_edited' : 'approval.approved') : 'approval.rejected',
+      subjectType: 'approval',
+      subjectId: row.id,
+      details: decision.decision === 'reject' ? { reason: decision.reason } : { edited: decision.editedDraft !== null },
+    });
+    return row;
+  });
+  if (!won) {
+    // Someone else won the race between our check and our update.
+    const latest = await findApproval(deps.db, who.approvalId);
+    return latest ? { ok: false, code: 'not_pending', approval: latest } : { ok: false, code: 'not_found' };
+  }
+  deps.wake();
+  return { ok: true, approval: won, identity: check.identity };
+}

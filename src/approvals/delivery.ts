@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { Database } from '../db/client.ts';
+import type { Catalog } from '../identities/catalog.ts';
+import { findIdentity, type StoredIdentity } from '../identities/store.ts';
+import { enqueue, type JobHandler, type JobOutcome } from '../jobs/queue.ts';
+import type { Logger } from '../logger.ts';
+import type { IdentitiesApi } from '../platform/identities-api.ts';
+import { isPlatformError } from '../platform/errors.ts';
+import type { ApprovalGateway } from '../slack/approval-gateway.ts';
+import type { SlackFailure } from '../slack/slack-errors.ts';
+import type { TokenForTeam } from '../workspaces/tokens.ts';
+import { ApprovalJob, dedupeKey } from './job-kinds.ts';
+import { effectiveDraft, renderApproval } from './render.ts';
+import { findApproval, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
+
+export interface DeliveryDeps {
+  db: Database;
+  slack: ApprovalGateway;
+  api: IdentitiesApi;
+  catalog: Catalog;
+  tokenForTeam: TokenForTeam;
+  logger: Logger;
+}
+
+const payload = z.object({ approvalId: z.string().min(1) });
+
+/** Slack errors that no retry will fix. */
+const PERMANENT_SLACK_ERRORS = new Set(['channel_not_found', 'is_archived', 'not_in_channel', 'invalid_auth', 'account_inactive', 'token_revoked', 'no_bot_token', 'invalid_blocks', 'msg_too_long', 'msg_blocks_too_long', 'invalid_arguments', 'message_not_found', 'cant_update_message']);
+
+function fromSlack(failure: SlackFailure, what: string): JobOutcome {
+  const error = `${what}: ${failure.error}`;
+  if (failure.retryAfterMs !== undefined) return { status: 'retry', error, retryAfterMs: failure.retryAfterMs };
+  if (PERMANENT_SLACK_ERRORS.has(failure.error)) return { status: 'dead', error };
+  return { status: 'retry', error };
+}
+
+async function assistantNameOf(deps: DeliveryDeps, identity: StoredIdentity): Promise<string | null> {
+  if (!identity.assistantId) return null;
+  // Decoration only: a slow or failing platform must not hold up the message.
+  const list = await deps.catalog.assistants({ teamId: identity.teamId, enterpriseId: identity.enterpriseId }, { deadline: Date.now() + 2000 }).catch(() => undefined);
+  return list?.ok ? (list.items.find((a) => a.id === identity.assistantId)?.name ?? null) : null;
+}
+
+async function load(deps: DeliveryDeps, raw: unknown): Promise<{ approval: StoredApproval; identity: StoredIdentity } | JobOutcome> {
+  const parsed = payload.safeParse(raw);
+  if (!parsed.success) return { status: 'dead', error: 'job payload has no approvalId' };
+  const approval = await findApproval(deps.db, parsed.data.approvalId);
+  if (!approval) return { status: 'dead', error: `approval ${parsed.data.approvalId} not found` };
+  const identity = await findIdentity(deps.db, approval.identityId);
+  if (!identity) return { status: 'dead', error: `identity ${approval.identityId} not found` };
+  return { approval, identity };
+}
+
+/** Posts the approval message once: a retry first looks for a message an earlier try may have posted. */
+export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
+  return async (job) => {
+    const loaded = await load(deps, job.payload);
+    if ('status' in loaded) return loaded;
+    const { approval, identity } = loaded;
+    if (approval.messageTs) return { status: 'done' };
+    // Cancelled or expired before it was ever shown: there is nothing to decide.
+    if (approval.status === 'cancelled' || approval.status === 'expired') return { status: 'done' };
+
+    let threadTs: string | null = null;
+    const root = await threadRootOf(deps.db, approval);
+    if (root) {
+      if (!root.messageTs) return { status: 'retry', error: `waiting for thread root ${root.id} to be posted`, retryAfterMs: 1000 };
+      threadTs = root.threadTs ?? root.messageTs;
+    }
+
+    if (approval.postAttemptedAt) {
+      const found = await deps.slack.findPosted(approval.teamId, {
+        channel: approval.channelId,
+        threadTs,
+        sinceSeconds: Math.floor(approval.postAttemptedAt.getTime() / 1000),
+        approvalId: approval.id,
+      });
+      if (!found.ok) return fromSlack(found.failure, 'looking for an earlier post');
+      if (found.value) {
+        await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
+        return refreshIfChanged(deps, approval.id);
+      }
+    }
+
+    const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
+    await markPostAttempt(deps.db, approval.id);
+    const posted = await deps.slack.post(approval.teamId, { channel: approval.channelId, threadTs, approvalId: approval.id, ...message });
+    if (!posted.ok) return fromSlack(posted.failure, 'chat.postMessage');
+    await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
+    return refreshIfChanged(deps, approval.id);
+  };
+}
+
+/** A decision or cancellation that landed while we were posting still reaches the message. */
+async function refreshIfChanged(deps: DeliveryDeps, approvalId: string): Promise<JobOutcome> {
+  const latest = await findApproval(deps.db, approvalId);
+  if (latest && latest.status !== 'pending') {
+    await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, `posted-${latest.status}-${latest.reportStatus}`) });
+  }
+  return { status: 'done' };
+}
+
+/** Re-renders the message from the current state; idempotent, so running it twice is harmless. */
+export function refreshApprovalHandler(deps: DeliveryDeps): JobHandler {
+  return async (job) => {
+    const loaded = await load(deps, job.payload);
+    if ('status' in loaded) return loaded;
+    const { approval, identity } = loaded;
+    // Not posted yet: the post job renders the current state when it runs.
+    if (!approval.messageTs) return { status: 'done' };
+    const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
+    const updated = await deps.slack.update(approval.teamId, { channel: approval.channelId, ts: approval.messageTs, ...message });
+    return updated.ok ? { status: 'done' } : fromSlack(updated.failure, 'chat.update');
+  };
+}
+
+/** Reports the stored decision to the platform with a stable idempotency key, then refreshes the message. */
+export function reportDecisionHandler(deps: DeliveryDeps): JobHandler {
+  return async (job) => {
+    const loaded = await load(deps, job.payload);
+    if ('status' in loaded) return loaded;
+    const { approval, identity } = loaded;
+    if (approval.status !== 'approved' && approval.status !== 'rejected') return { status: 'dead', error: `approval ${approval.id} is ${approval.status}, not decided` };
+    if (approval.reportStatus === 'accepted' || approval.reportStatus === 'refused') return { status: 'done' };
+
+    const token = await deps.tokenForTeam({ teamId: identity.teamId, enterpriseId: identity.enterpriseId });
+    if (!token) return { status: 'retry', error: 'no platform token for this team' };
+    const decidedBy = { type: 'slack' as const, team_id: approval.teamId, user_id: approval.decidedByUserId ?? 'unknown', name: null };
+    const decision =
+      approval.status === 'approved'
+        ? { decision: 'approve' as const, decided_by: decidedBy, draft: approval.editedDraft ? { subject: effectiveDraft(approval).subject, text: effectiveDraft(approval).text } : null }
+        : { decision: 'reject' as const, decided_by: decidedBy, reason: approval.rejectReason };
+
+    let report: { status: 'accepted' | 'refused'; detail: string | null };
+    try {
+      await deps.api.decideApproval(token, approval.id, decision, { idempotencyKey: `slack-decision:${approval.id}` });
+      report = { status: 'accepted', detail: null };
+    } catch (e) {
+      if (!isPlatformError(e)) throw e;
+      if (e.kind === 'conflict' || e.kind === 'not_found' || e.kind === 'validation' || e.kind === 'client') {
+        report = { status: 'refused', detail: e.detail ?? e.kind };
+      } else {
+        const error = `decideApproval: ${e.kind}${e.status ? ` ${e.status}` : ''}`;
+        if (job.attempts >= job.maxAttempts) await markReportFailed(deps, approval.id, error);
+        return e.retryAfterMs !== undefined ? { status: 'retry', error, retryAfterMs: e.retryAfterMs } : { status: 'retry', error };
+      }
+    }
+    await setReport(deps.db, approval.id, report);
+    await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId: approval.id }, dedupeKey: dedupeKey.refresh(approval.id, `report-${report.status}`) });
+    return { status: 'done' };
+  };
+}
+
+/** The last try failed: show it on the message rather than "sending…" forever. */
+async function markReportFailed(deps: DeliveryDeps, approvalId: string, error: string): Promise<void> {
+  await setReport(deps.db, approvalId, { status: 'failed', detail: error });
+  await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, 'report-failed') });
+}
+
+export function approvalJobHandlers(deps: DeliveryDeps): Record<string, JobHandler> {
+  return {
+    [ApprovalJob.post]: postApprovalHandler(deps),
+    [ApprovalJob.refresh]: refreshApprovalHandler(deps),
+    [ApprovalJob.report]: reportDecisionHandler(deps),
+  };
+}

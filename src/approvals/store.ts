@@ -1,0 +1,48 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { approvals, type ApprovalStatus } from '../db/schema.ts';
+
+export type StoredApproval = typeof approvals.$inferSelect;
+
+export async function findApproval(db: Database, id: string): Promise<StoredApproval | undefined> {
+  const [row] = await db.select().from(approvals).where(eq(approvals.id, id));
+  return row;
+}
+
+/**
+ * The approval whose Slack message starts the thread for this one's email thread:
+ * the earliest other approval of the same email thread in the same channel.
+ */
+export async function threadRootOf(db: Database, approval: StoredApproval): Promise<StoredApproval | undefined> {
+  if (!approval.emailThreadId) return undefined;
+  const [root] = await db
+    .select()
+    .from(approvals)
+    .where(
+      and(
+        eq(approvals.teamId, approval.teamId),
+        eq(approvals.channelId, approval.channelId),
+        eq(approvals.emailThreadId, approval.emailThreadId),
+        // Compared in SQL: JS dates drop the microseconds PostgreSQL keeps.
+        sql`(${approvals.createdAt}, ${approvals.id}) < (select a.created_at, a.id from approvals a where a.id = ${approval.id})`,
+      ),
+    )
+    .orderBy(asc(approvals.createdAt), asc(approvals.id))
+    .limit(1);
+  return root;
+}
+
+export async function markPostAttempt(db: Database, id: string): Promise<void> {
+  await db.update(approvals).set({ postAttemptedAt: sql`now()` }).where(eq(approvals.id, id));
+}
+
+export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<void> {
+  await db.update(approvals).set({ messageTs: message.ts, threadTs: message.threadTs, updatedAt: sql`now()` }).where(eq(approvals.id, id));
+}
+
+export async function setReport(db: Database, id: string, report: { status: 'accepted' | 'refused' | 'failed'; detail: string | null }): Promise<void> {
+  await db.update(approvals).set({ reportStatus: report.status, reportDetail: report.detail, updatedAt: sql`now()` }).where(eq(approvals.id, id));
+}
+
+export type DecidedStatus = Extract<ApprovalStatus, 'approved' | 'rejected'>;
+

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { readBody, sendJson, type Route } from '../http/routes.ts';
+import type { Logger } from '../logger.ts';
+import { ApprovalEvent } from '../platform/schemas.ts';
+import type { IntakeOutcome } from './intake.ts';
+import { SIGNATURE_HEADER, verifySignature } from './webhook-signature.ts';
+
+export const WEBHOOK_PATH = '/webhooks/approvals';
+/** A draft with a long thread fits easily; anything larger is not an approval event. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface WebhookRouteDeps {
+  secret: string;
+  logger: Logger;
+  now?: () => number;
+  receive: (event: ApprovalEvent) => Promise<IntakeOutcome>;
+}
+
+/** POST /webhooks/approvals: signature, then shape, then durable intake; 202 only after commit. */
+export function approvalWebhookRoute(deps: WebhookRouteDeps): Route {
+  const now = deps.now ?? Date.now;
+  return {
+    method: 'POST',
+    path: WEBHOOK_PATH,
+    async handle(req, res) {
+      const read = await readBody(req, MAX_BODY_BYTES);
+      if (!read.ok) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+
+      const header = req.headers[SIGNATURE_HEADER];
+      const check = verifySignature({
+        header: Array.isArray(header) ? header[0] : header,
+        rawBody: read.body,
+        secret: deps.secret,
+        nowSeconds: Math.floor(now() / 1000),
+      });
+      if (!check.ok) {
+        deps.logger.warn(`approval webhook refused: signature ${check.reason}`);
+        return sendJson(res, 401, { error: `signature ${check.reason}` });
+      }
+
+      let json: unknown;
+      try {
+        json = JSON.parse(read.body.toString('utf8'));
+      } catch {
+        return sendJson(res, 400, { error: 'body is not JSON' });
+      }
+      const parsed = ApprovalEvent.safeParse(json);
+      if (!parsed.success) {
+        return sendJson(res, 400, { error: 'body is not a valid approval event', issues: z.treeifyError(parsed.error) });
+      }
+
+      let outcome: IntakeOutcome;
+      try {
+        outcome = await deps.receive(parsed.data);
+      } catch (e) {
+        // Nothing was committed: the platform will deliver again.
+        deps.logger.error(`approval event ${parsed.data.id} could not be stored`, e);
+        return sendJson(res, 503, { error: 'could not store the event; deliver it again later' });
+      }
+      if (outcome.status === 202) return sendJson(res, 202, { status: outcome.duplicate ? 'duplicate' : 'stored' });
+      return sendJson(res, outcome.status, { error: outcome.reason });
+    },
+  };
+}

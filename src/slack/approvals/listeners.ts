@@ -1,0 +1,154 @@
+import type { App, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { checkDecider, decide, type Decision } from '../../approvals/decide.ts';
+import {
+  ApprovalAction,
+  EDIT_DRAFT_CALLBACK,
+  EditDraftField,
+  editDraftModal,
+  fullDraftModal,
+  noticeModal,
+  REJECT_CALLBACK,
+  RejectField,
+  rejectModal,
+} from '../../approvals/message.ts';
+import { effectiveDraft } from '../../approvals/render.ts';
+import { findApproval } from '../../approvals/store.ts';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import { teamOf } from '../payloads.ts';
+import { describeSlackError } from '../slack-errors.ts';
+import { refusalText } from './refusals.ts';
+
+export interface ApprovalListenerDeps {
+  db: Database;
+  logger: Logger;
+  wake: () => void;
+}
+
+const buttonClick = z.object({
+  team: z.object({ id: z.string(), enterprise_id: z.string().nullish() }).nullish(),
+  user: z.object({ id: z.string(), team_id: z.string().optional() }),
+  enterprise: z.object({ id: z.string() }).nullish(),
+  trigger_id: z.string(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(100).optional() })).min(1),
+});
+
+const modalMetadata = z.object({ approvalId: z.string().min(1).max(100) });
+
+const submission = z.object({
+  team: z.object({ id: z.string(), enterprise_id: z.string().nullish() }).nullish(),
+  user: z.object({ id: z.string(), team_id: z.string().optional() }),
+  enterprise: z.object({ id: z.string() }).nullish(),
+  view: z.object({
+    private_metadata: z.string().default(''),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }).partial())) }),
+  }),
+});
+
+function readMetadata(raw: string): string | undefined {
+  try {
+    const parsed = modalMetadata.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data.approvalId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type Respond = (message: { response_type: 'ephemeral'; replace_original: false; text: string }) => Promise<unknown>;
+
+export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps): void {
+  const tellPrivately = async (respond: Respond, text: string) => {
+    await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((e: unknown) => deps.logger.warn(`could not answer privately: ${describeSlackError(e).error}`));
+  };
+
+  /** Parses a button click into who clicked what; undefined for a payload we cannot read. */
+  const clickOf = (body: unknown) => {
+    const parsed = buttonClick.safeParse(body);
+    if (!parsed.success) return undefined;
+    const team = teamOf(parsed.data);
+    const approvalId = parsed.data.actions[0]?.value;
+    if (!team || !approvalId) return undefined;
+    return { teamId: team.teamId, userId: parsed.data.user.id, approvalId, triggerId: parsed.data.trigger_id };
+  };
+
+  app.action(ApprovalAction.approve, async ({ ack, body, respond }) => {
+    await ack();
+    const click = clickOf(body);
+    if (!click) return tellPrivately(respond, 'Slack sent a click I could not read; nothing was changed.');
+    const outcome = await decide(deps, click, { decision: 'approve', editedDraft: null });
+    if (!outcome.ok) await tellPrivately(respond, refusalText(outcome));
+  });
+
+  app.action(ApprovalAction.reject, async ({ ack, body, client, respond }) => {
+    await ack();
+    const click = clickOf(body);
+    if (!click) return tellPrivately(respond, 'Slack sent a click I could not read; nothing was changed.');
+    const check = await checkDecider(deps.db, click);
+    if (!check.ok) return tellPrivately(respond, refusalText(check));
+    await client.views
+      .open({ trigger_id: click.triggerId, view: rejectModal({ approvalId: click.approvalId, privateMetadata: JSON.stringify({ approvalId: click.approvalId }) }) })
+      .catch((e: unknown) => tellPrivately(respond, `Slack could not open the reject form (${describeSlackError(e).error}). Please click Reject again.`));
+  });
+
+  app.action(ApprovalAction.edit, async ({ ack, body, client, respond }) => {
+    await ack();
+    const click = clickOf(body);
+    if (!click) return tellPrivately(respond, 'Slack sent a click I could not read; nothing was changed.');
+    const check = await checkDecider(deps.db, click);
+    if (!check.ok) return tellPrivately(respond, refusalText(check));
+    const view = editDraftModal({ approvalId: click.approvalId, draft: effectiveDraft(check.approval), privateMetadata: JSON.stringify({ approvalId: click.approvalId }) });
+    await client.views
+      .open({ trigger_id: click.triggerId, view })
+      .catch((e: unknown) => tellPrivately(respond, `Slack could not open the editor (${describeSlackError(e).error}). Please click Edit again.`));
+  });
+
+  app.action(ApprovalAction.viewDraft, async ({ ack, body, client, respond }) => {
+    await ack();
+    const click = clickOf(body);
+    if (!click) return;
+    const approval = await findApproval(deps.db, click.approvalId);
+    if (!approval || approval.teamId !== click.teamId) return tellPrivately(respond, 'I cannot show this draft here.');
+    await client.views
+      .open({ trigger_id: click.triggerId, view: fullDraftModal({ approvalId: approval.id, draft: effectiveDraft(approval) }) })
+      .catch((e: unknown) => tellPrivately(respond, `Slack could not open the draft (${describeSlackError(e).error}). Please try again.`));
+  });
+
+  /** Shared by the edit and reject modals: decide, then close the modal or say why not. */
+  const submitDecision = (toDecision: (values: Record<string, Record<string, { value?: string | null | undefined }>>) => Decision | { errors: Record<string, string> }) =>
+    async ({ ack, body }: SlackViewMiddlewareArgs) => {
+      const parsed = submission.safeParse(body);
+      const team = parsed.success ? teamOf(parsed.data) : undefined;
+      const approvalId = parsed.success ? readMetadata(parsed.data.view.private_metadata) : undefined;
+      if (!parsed.success || !team || !approvalId) {
+        await ack({ response_action: 'update', view: noticeModal('Not saved', 'Slack sent a form I could not read; nothing was changed. Please try again from the message.') });
+        return;
+      }
+      const decision = toDecision(parsed.data.view.state.values);
+      if ('errors' in decision) {
+        await ack({ response_action: 'errors', errors: decision.errors });
+        return;
+      }
+      const outcome = await decide(deps, { approvalId, teamId: team.teamId, userId: parsed.data.user.id }, decision);
+      if (outcome.ok) await ack({ response_action: 'clear' });
+      else await ack({ response_action: 'update', view: noticeModal('Nothing changed', refusalText(outcome)) });
+    };
+
+  app.view(
+    EDIT_DRAFT_CALLBACK,
+    submitDecision((values) => {
+      const subject = values[EditDraftField.subject]?.[EditDraftField.subject]?.value?.trim() ?? '';
+      const text = values[EditDraftField.text]?.[EditDraftField.text]?.value ?? '';
+      if (text.trim() === '') return { errors: { [EditDraftField.text]: 'The reply cannot be empty. To not send anything, use Reject.' } };
+      return { decision: 'approve', editedDraft: { subject, text } };
+    }),
+  );
+
+  app.view(
+    REJECT_CALLBACK,
+    submitDecision((values) => {
+      const reason = values[RejectField.reason]?.[RejectField.reason]?.value?.trim() ?? '';
+      return { decision: 'reject', reason: reason === '' ? null : reason };
+    }),
+  );
+}
