@@ -3,6 +3,7 @@ import { buildApp } from '../../src/app.ts';
 import { signPayload } from '../../src/approvals/webhook-signature.ts';
 import { mirrorIdentity, type StoredIdentity } from '../../src/identities/store.ts';
 import type { ApprovalEvent } from '../../src/platform/schemas.ts';
+import type { DatabaseHandle } from '../../src/db/client.ts';
 import { parseConfig, secretsOf, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createIdentitiesApi } from '../../src/platform/identities-api.ts';
@@ -77,12 +78,65 @@ export interface Harness {
   /** Runs every job that is ready now (posting, updates, reports). */
   drain(): Promise<void>;
   /** POSTs a signed delivery to /webhooks/approvals. */
-  deliver(event: unknown, opts?: { secret?: string; timestamp?: number; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: unknown }>;
+  deliver: AppInstance['deliver'];
+  /** Another instance of the app on the same fakes, with its own database connections. */
+  startInstance(database: DatabaseHandle): Promise<AppInstance>;
   /** An identity that exists at the platform and in the app's mirror, approved in `channelId`. */
   seedIdentity(opts?: { channelId?: string; approverUserIds?: string[]; localPart?: string }): Promise<StoredIdentity>;
   /** Opens the create-identity modal as ALICE in the public channel; returns its view id. */
   openCreateModal(opts?: { channelId?: string; userId?: string }): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface AppInstance {
+  baseUrl: string;
+  client: SlackClient;
+  drain(): Promise<void>;
+  deliver(event: unknown, opts?: { secret?: string; timestamp?: number; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+/** One running app: its own platform client, worker and HTTP port. */
+async function launchInstance(opts: { config: Config; database: DatabaseHandle; logs: string[]; slack: FakeSlack; ackBudgetMs?: number | undefined; workerId: string }): Promise<AppInstance> {
+  const { config } = opts;
+  const logger = createLogger({ level: 'debug', name: opts.workerId, secrets: () => secretsOf(config), write: (line) => opts.logs.push(line) });
+  const apiClient = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
+  const { start, worker } = buildApp({
+    config,
+    database: opts.database,
+    api: apiClient,
+    logger,
+    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, workerId: opts.workerId, ...(opts.ackBudgetMs ? { ackBudgetMs: opts.ackBudgetMs } : {}) },
+  });
+  const running = await start(0);
+  const baseUrl = `http://127.0.0.1:${running.port}`;
+  return {
+    baseUrl,
+    client: createSlackClient({ url: `${baseUrl}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: opts.slack }),
+    drain: () => worker.drain(),
+    async deliver(event, o = {}) {
+      const raw = o.rawBody ?? JSON.stringify(event);
+      const t = o.timestamp ?? Math.floor(Date.now() / 1000);
+      const signature = `t=${t},v1=${signPayload(o.secret ?? WEBHOOK_SECRET, t, raw)}`;
+      const res = await fetch(`${baseUrl}/webhooks/approvals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': signature, ...o.headers },
+        body: raw,
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body };
+    },
+    async stop() {
+      await running.stop();
+      await apiClient.close();
+    },
+  };
 }
 
 /** Polls until `check` holds; for effects that follow an ack. */
@@ -132,18 +186,9 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
   if (!parsed.ok) throw new Error(`test config invalid: ${parsed.problems.join('; ')}`);
   const config = parsed.config;
   const logs: string[] = [];
-  const logger = createLogger({ level: 'debug', secrets: () => secretsOf(config), write: (line) => logs.push(line) });
-  const apiClient = createIdentitiesApi({ baseUrl: api.url, logger: logger.child('platform') });
-  const { start, worker } = buildApp({
-    config,
-    database: db,
-    api: apiClient,
-    logger,
-    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, ...(options.ackBudgetMs ? { ackBudgetMs: options.ackBudgetMs } : {}) },
-  });
-  const running = await start(0);
-  const baseUrl = `http://127.0.0.1:${running.port}`;
-  const client = createSlackClient({ url: `${baseUrl}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: slack });
+  const first = await launchInstance({ config, database: db, logs, slack, ackBudgetMs: options.ackBudgetMs, workerId: 'instance-1' });
+  const instances: AppInstance[] = [first];
+  const { client, baseUrl } = first;
 
   return {
     slack,
@@ -153,24 +198,12 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
     config,
     logs,
     baseUrl,
-    drain: () => worker.drain(),
-    async deliver(event, opts = {}) {
-      const raw = opts.rawBody ?? JSON.stringify(event);
-      const t = opts.timestamp ?? Math.floor(Date.now() / 1000);
-      const signature = `t=${t},v1=${signPayload(opts.secret ?? WEBHOOK_SECRET, t, raw)}`;
-      const res = await fetch(`${baseUrl}/webhooks/approvals`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': signature, ...opts.headers },
-        body: raw,
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: res.status, body };
+    drain: first.drain,
+    deliver: first.deliver,
+    async startInstance(database) {
+      const instance = await launchInstance({ config, database, logs, slack, workerId: `instance-${instances.length + 1}` });
+      instances.push(instance);
+      return instance;
     },
     async seedIdentity(opts = {}) {
       const channelId = opts.channelId ?? PUBLIC_CHANNEL.id;
@@ -217,8 +250,7 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
       return id;
     },
     async close() {
-      await running.stop();
-      await apiClient.close();
+      for (const instance of instances) await instance.stop();
       await slack.close();
       await api.close();
     },

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.ts';
+import { approvals } from '../../src/db/schema.ts';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.ts';
+import { startFakeIdentitiesApi } from '../support/fake-identities-api.ts';
+import { startFakeSlack } from '../support/fake-slack.ts';
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { signPayload } from '../../src/approvals/webhook-signature.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+describe.runIf(serverUrl())('two app instances on one PostgreSQL database', () => {
+  let db: TestDatabase;
+  let h: Harness;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+  beforeEach(async () => {
+    await db.reset();
+    h = await startHarness(db);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('posts each approval of a burst delivered to both exactly once, and records one decision for clicks on both', async () => {
+    const second = await h.startInstance(await openDatabase(db.url!));
+    const identity = await h.seedIdentity();
+    const events = Array.from({ length: 30 }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }));
+    const results = await Promise.all(events.flatMap((e) => [h.deliver(e), second.deliver(e)]));
+    expect(results.every((r) => r.status === 202)).toBe(true);
+    await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).length === 30, '30 posts', 20_000);
+    await Promise.all([h.drain(), second.drain()]);
+    expect(h.slack.messages(PUBLIC_CHANNEL.id)).toHaveLength(30);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(30);
+    expect(await db.db.select().from(approvals)).toHaveLength(30);
+
+    const target = events[0]!.data.approval_id;
+    h.api.addApproval({ approvalId: target, workspaceToken: PLATFORM_TOKEN });
+    const message = h.slack.messages(PUBLIC_CHANNEL.id).find((m) => JSON.stringify(m.metadata).includes(target))!;
+    const clickOn = (instance: { client: Harness['client'] }, userId: string) =>
+      instance.client.blockActions({ teamId: TEAM.id, userId, channelId: PUBLIC_CHANNEL.id, messageTs: message.ts, actionId: 'approval_approve', blockId: 'approval_actions', value: target });
+    await Promise.all([clickOn(h, ALICE), clickOn(second, BOB), clickOn(h, BOB), clickOn(second, ALICE)]);
+    await waitFor(() => h.api.decisions(target).length === 1, 'one decision');
+    await Promise.all([h.drain(), second.drain()]);
+    expect(h.api.decisions(target)).toHaveLength(1);
+    expect(h.slack.responses.filter((r) => JSON.stringify(r.body).includes('Already approved'))).toHaveLength(3);
+  });
+});
+
+describe('the app killed between intake and posting', () => {
+  it('posts the approval exactly once after a restart', async () => {
+    const slack = await startFakeSlack({ chatWritePublic: false });
+    const api = await startFakeIdentitiesApi();
+    const dataDir = mkdtempSync(join(tmpdir(), 'app-crash-'));
+    const server = serverUrl();
+    const pg = server ? await createTestDatabase() : undefined;
+    try {
+      const workspace = api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
+      slack.addTeam({ ...TEAM });
+      slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE, TEAM.botUserId] });
+      const created = await fetch(`${api.url}/v1/identities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ domain_id: workspace.domains[0]!.id, local_part: 'support', display_name: 'Support', approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name } }),
+      });
+      const identity = (await created.json()) as { id: string; workspace_id: string };
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: TEAM.botToken,
+        SLACK_API_URL: slack.apiUrl,
+        IDENTITIES_API_URL: api.url,
+        IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
+        APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        DATABASE_URL: pg?.url ?? `file:${dataDir}`,
+        PORT: String(port),
+      };
+      const launch = () => {
+        const child = spawn('npm', ['start', '--silent'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+        return { child, output: () => out, exited };
+      };
+
+      // Slack is down, so the post cannot happen before the kill.
+      slack.failNext('chat.postMessage', { status: 503 }, 1000);
+      const first = launch();
+      await waitFor(() => first.output().includes('listening on port'), 'first start', 50_000);
+      const event = approvalEvent({ identityId: identity.id, workspaceId: identity.workspace_id });
+      const raw = JSON.stringify(event);
+      const t = Math.floor(Date.now() / 1000);
+      const res = await fetch(`http://127.0.0.1:${port}/webhooks/approvals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${signPayload(WEBHOOK_SECRET, t, raw)}` },
+        body: raw,
+      });
+      expect(res.status).toBe(202);
+      await waitFor(() => slack.callsTo('chat.postMessage').length >= 1, 'a first (failing) post attempt', 10_000);
+      await new Promise((r) => setTimeout(r, 150));
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(slack.messages(PUBLIC_CHANNEL.id)).toEqual([]);
+
+      slack.reset();
+      const second = launch();
+      try {
+        await waitFor(() => slack.messages(PUBLIC_CHANNEL.id).length === 1, 'the post after restart', 50_000);
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(slack.messages(PUBLIC_CHANNEL.id)).toHaveLength(1);
+        expect(slack.callsTo('chat.postMessage').filter((c) => (c.result as { ok?: boolean }).ok)).toHaveLength(1);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await slack.close();
+      await api.close();
+      await pg?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
