@@ -11,7 +11,11 @@ import { registerIdentityCommand } from './slack/commands/identity-command.ts';
 import { registerCreateIdentityOptions } from './slack/create-identity/options.ts';
 import { registerCreateIdentitySubmission } from './slack/create-identity/submit.ts';
 import type { SlackDeps } from './slack/deps.ts';
-import { defaultTokenOnly } from './workspaces/tokens.ts';
+import { createTokenCipher } from './crypto/token-cipher.ts';
+import { createInstallationStore } from './workspaces/installation-store.ts';
+import { linkedTokensFor, tokenForTeamFromLinks } from './workspaces/links.ts';
+import { registerWorkspaceListeners, type WorkspaceDeps } from './slack/workspace/connect.ts';
+import { registerInstallEvents } from './slack/workspace/install-events.ts';
 import { approvalJobHandlers } from './approvals/delivery.ts';
 import { expireOverdue } from './approvals/expiry.ts';
 import { createIdentityResolver } from './approvals/identity-resolver.ts';
@@ -36,14 +40,21 @@ export interface RunningApp {
 }
 
 const DEFAULT_ACK_BUDGET_MS = 2300;
+/** What the OAuth install asks for; the same list as the manifests (a test keeps them equal). */
+export const BOT_SCOPES = ['channels:history', 'channels:join', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'users:read'];
 
 /** Builds the whole app from its dependencies; nothing here reads the environment. */
 export function buildApp(deps: AppDeps) {
   const { config, logger } = deps;
   const db = deps.database.db;
-  const tokenForTeam = defaultTokenOnly(config.identitiesApi.defaultToken);
-  const botTokenForTeam = async (_teamId: string) => config.slack.botToken;
+  const cipher = createTokenCipher(config.tokenEncryptionKeys);
+  const defaultToken = config.identitiesApi.defaultToken;
+  const tokenForTeam = tokenForTeamFromLinks({ db, cipher, defaultToken });
+  // OAuth: one bot token per installed team, from our store. Otherwise the one SLACK_BOT_TOKEN.
+  const installations = config.slack.oauth ? createInstallationStore({ db, cipher }) : undefined;
+  const botTokenForTeam = installations ? installations.botTokenForTeam : async (_teamId: string) => config.slack.botToken;
   const catalog = createCatalog({ api: deps.api, tokenForTeam });
+  const workspace: WorkspaceDeps = { db, api: deps.api, cipher, logger, hasDefaultToken: defaultToken !== undefined };
   const slackDeps: SlackDeps = {
     db,
     api: deps.api,
@@ -51,6 +62,7 @@ export function buildApp(deps: AppDeps) {
     tokenForTeam,
     logger,
     ackBudgetMs: deps.tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS,
+    workspace,
   };
 
   // Background work: approval messages, their updates, and decisions reported to the platform.
@@ -73,9 +85,9 @@ export function buildApp(deps: AppDeps) {
     db,
     api: deps.api,
     logger,
-    candidateTokens: async () => (config.identitiesApi.defaultToken ? [config.identitiesApi.defaultToken] : []),
-    // One bot token serves one Slack team; which one is Slack's to say, not ours.
-    servesTeam: async () => true,
+    candidateTokens: async (workspaceId) => [...(await linkedTokensFor({ db, cipher }, workspaceId)), ...(defaultToken ? [defaultToken] : [])],
+    // Single workspace: one bot token serves one team, which is Slack's to say. OAuth: the installed teams.
+    servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : true),
   });
   const routes: Route[] = [
     healthRoute(deps.database.ping),
@@ -99,6 +111,21 @@ export function buildApp(deps: AppDeps) {
           method: r.method,
           handler: (req, res) => routeHandler([r], (e) => logger.error('route failed', e))(req, res),
         })),
+        ...(config.slack.oauth && installations
+          ? {
+              clientId: config.slack.oauth.clientId,
+              clientSecret: config.slack.oauth.clientSecret,
+              stateSecret: config.slack.oauth.stateSecret,
+              scopes: BOT_SCOPES,
+              installationStore: installations,
+              installerOptions: {
+                installPath: '/slack/install',
+                redirectUriPath: '/slack/oauth_redirect',
+                stateVerification: true,
+                clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 0 }, timeout: 10_000 },
+              },
+            }
+          : {}),
       });
 
   const botToken = config.slack.botToken;
@@ -106,8 +133,9 @@ export function buildApp(deps: AppDeps) {
     receiver,
     logger: boltLogger,
     logLevel: config.logLevel as LogLevel,
-    // An authorize function (instead of `token`) keeps Bolt from calling auth.test at start.
-    authorize: async (source) => ({ botToken, teamId: source.teamId, enterpriseId: source.enterpriseId }),
+    // OAuth: Bolt authorizes from the installation store. Single workspace: an authorize
+    // function (instead of `token`) keeps Bolt from calling auth.test at start.
+    ...(installations ? {} : { authorize: async (source: { teamId?: string; enterpriseId?: string }) => ({ botToken, teamId: source.teamId, enterpriseId: source.enterpriseId }) }),
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       // Interactive calls must not wait behind a rate-limit pause or retry for minutes.
@@ -121,6 +149,8 @@ export function buildApp(deps: AppDeps) {
   registerCreateIdentityOptions(app, slackDeps);
   registerCreateIdentitySubmission(app, slackDeps);
   registerApprovalListeners(app, { db, logger, wake });
+  registerWorkspaceListeners(app, workspace);
+  if (installations) registerInstallEvents(app, { installations, logger });
   app.error(async (error) => {
     logger.error('unhandled error in a Slack listener', error);
   });

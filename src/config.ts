@@ -91,7 +91,13 @@ const envSchema = z
         }
       }
     }
-    if (env.SLACK_BOT_TOKEN === undefined && oauthCount === 0) {
+    if (socketMode && env.SLACK_BOT_TOKEN === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required in Socket Mode (OAuth installs need HTTP mode)' });
+    }
+    if (oauthCount === 3 && env.TOKEN_ENCRYPTION_KEY === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'is required for OAuth installs (bot tokens are stored encrypted)' });
+    }
+    if (env.SLACK_BOT_TOKEN === undefined && oauthCount === 0 && !socketMode) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required (or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for OAuth installs)' });
     }
   });

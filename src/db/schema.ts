@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -131,4 +131,39 @@ export const approvals = pgTable(
   ],
 );
 
-export const schema = { identities, identityCreations, auditLog, jobs, approvalEvents, approvals };
+
+/** Slack OAuth installations (bot tokens encrypted); one per team, or per org for org-wide installs. */
+export const slackInstallations = pgTable(
+  'slack_installations',
+  {
+    /** `E…` for an org-wide install, otherwise the team id. */
+    id: text('id').primaryKey(),
+    teamId: text('team_id'),
+    enterpriseId: text('enterprise_id'),
+    isEnterpriseInstall: boolean('is_enterprise_install').notNull().default(false),
+    appId: text('app_id'),
+    botUserId: text('bot_user_id').notNull(),
+    botId: text('bot_id'),
+    botScopes: text('bot_scopes').notNull().default(''),
+    botTokenCiphertext: text('bot_token_ciphertext').notNull(),
+    installerUserId: text('installer_user_id'),
+    installedAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('slack_installations_enterprise_idx').on(t.enterpriseId)],
+);
+
+/** A Slack team linked to a platform workspace by its API token (encrypted), and who may create identities. */
+export const workspaceLinks = pgTable('workspace_links', {
+  teamId: text('team_id').primaryKey(),
+  enterpriseId: text('enterprise_id'),
+  apiTokenCiphertext: text('api_token_ciphertext').notNull(),
+  /** Learned from the platform's answers; null until then. */
+  platformWorkspaceId: text('platform_workspace_id'),
+  createPermission: text('create_permission', { enum: ['admins', 'everyone'] }).notNull().default('admins'),
+  connectedByUserId: text('connected_by_user_id').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const schema = { identities, identityCreations, auditLog, jobs, approvalEvents, approvals, slackInstallations, workspaceLinks };

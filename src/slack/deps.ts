@@ -3,6 +3,7 @@ import type { Catalog } from '../identities/catalog.ts';
 import type { Logger } from '../logger.ts';
 import type { IdentitiesApi } from '../platform/identities-api.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
+import type { WorkspaceDeps } from './workspace/connect.ts';
 
 /** Everything the Slack listeners need, passed in once when the app is built. */
 export interface SlackDeps {
@@ -16,4 +17,5 @@ export interface SlackDeps {
    * Bolt's HTTP receiver gives up at 3.001 s; the rest is for the network.
    */
   ackBudgetMs: number;
+  workspace: WorkspaceDeps;
 }

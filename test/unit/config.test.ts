@@ -38,6 +38,8 @@ describe('parseConfig', () => {
     const { SLACK_SIGNING_SECRET: _, ...withoutSecret } = valid;
     expect(problems(withoutSecret)).toEqual([expect.stringMatching(/^SLACK_SIGNING_SECRET is required in HTTP mode/)]);
     expect(parseConfig({ ...withoutSecret, SLACK_APP_TOKEN: 'xapp-1-abc' }).ok).toBe(true);
+    const { SLACK_BOT_TOKEN: _t, ...socketWithoutBot } = withoutSecret;
+    expect(problems({ ...socketWithoutBot, SLACK_APP_TOKEN: 'xapp-1-abc' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN is required in Socket Mode/)]);
   });
 
   it('requires a bot token or the complete OAuth triple', () => {
@@ -46,7 +48,9 @@ describe('parseConfig', () => {
     expect(problems({ ...withoutToken, SLACK_CLIENT_ID: '123.456' })).toEqual(
       expect.arrayContaining([expect.stringMatching(/^SLACK_CLIENT_SECRET is required when/), expect.stringMatching(/^SLACK_STATE_SECRET is required when/)]),
     );
-    const oauth = parseConfig({ ...withoutToken, SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'client-secret', SLACK_STATE_SECRET: 'state-secret-0123456789' });
+    const oauthEnv = { ...withoutToken, SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'client-secret', SLACK_STATE_SECRET: 'state-secret-0123456789' };
+    expect(problems(oauthEnv)).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is required for OAuth installs/)]);
+    const oauth = parseConfig({ ...oauthEnv, TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
     expect(oauth.ok && oauth.config.slack.oauth).toEqual({ clientId: '1.2', clientSecret: 'client-secret', stateSecret: 'state-secret-0123456789' });
   });
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { BOT_SCOPES } from '../../src/app.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const schemaDir = join(root, '../shared/slack-manifest-schema');
@@ -57,6 +58,14 @@ describe('Slack app manifests', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(scopesTheCodeUses());
   });
 
+  it('the OAuth installer asks for the manifest’s scopes', () => {
+    expect([...BOT_SCOPES].sort()).toEqual(scopesTheCodeUses());
+  });
+
+  it.each(manifests)('$name subscribes to the events that revoke access', ({ manifest }) => {
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_uninstalled', 'tokens_revoked']);
+  });
+
   it.each(manifests)('$name declares /identity', ({ manifest }) => {
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/identity']);
   });
@@ -67,6 +76,8 @@ describe('Slack app manifests', () => {
     expect(manifest.features.slash_commands[0].url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.message_menu_options_url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.oauth_config.redirect_urls).toEqual([expect.stringMatching(/\/slack\/oauth_redirect$/)]);
   });
 
   it('the Socket Mode manifest has no request URLs', () => {

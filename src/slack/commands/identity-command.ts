@@ -8,6 +8,8 @@ import { encodeMetadata } from '../create-identity/metadata.ts';
 import { blockedView, TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT } from '../create-identity/replies.ts';
 import { createIdentityModal } from '../create-identity/views.ts';
 import { helpMessage, listMessage } from './messages.ts';
+import { connectionStatus, openConnect, runDisconnect } from '../workspace/connect.ts';
+import { mayCreateIdentities } from '../workspace/permissions.ts';
 
 export const COMMAND = '/identity';
 
@@ -33,17 +35,32 @@ export function registerIdentityCommand(app: App, deps: SlackDeps): void {
         await ack();
         await respond(listMessage(await listIdentities(deps, { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null })));
         return;
+      case 'connect': {
+        await ack();
+        const reply = await openConnect(deps.workspace, client, { teamId: command.team_id, userId: command.user_id, triggerId: command.trigger_id });
+        if (reply) await respond(reply);
+        return;
+      }
+      case 'disconnect':
+        await ack();
+        await respond(await runDisconnect(deps.workspace, client, { teamId: command.team_id, userId: command.user_id }));
+        return;
       case 'help':
-        await ack(helpMessage());
+        await ack(helpMessage(undefined, await connectionStatus(deps.workspace, command.team_id)));
         return;
       default:
-        await ack(helpMessage([sub, ...rest].join(' ')));
+        await ack(helpMessage([sub, ...rest].join(' '), await connectionStatus(deps.workspace, command.team_id)));
     }
   });
 }
 
 async function openCreateModal(deps: SlackDeps, client: App['client'], command: SlashCommand, respond: Respond): Promise<void> {
   const team = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null };
+  const allowed = await mayCreateIdentities(deps.db, client, { teamId: command.team_id, userId: command.user_id });
+  if (!allowed.ok) {
+    await respond({ response_type: 'ephemeral', text: allowed.text });
+    return;
+  }
   const hasToken = (await deps.tokenForTeam(team)) !== undefined;
   const view = hasToken
     ? createIdentityModal({ originChannelId: command.channel_id, privateMetadata: encodeMetadata({ v: 1, origin: command.channel_id }) })

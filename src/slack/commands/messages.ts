@@ -14,13 +14,15 @@ const ephemeral = (text: string, blocks: slack.KnownBlock[]): EphemeralMessage =
 const USAGE = [
   '`/identity` or `/identity new`: create an email identity and choose its approval channel',
   '`/identity list`: the identities of this workspace and where their drafts are approved',
+  '`/identity connect`: (admins) link this Slack workspace to a platform workspace with its API token, and choose who may create identities',
+  '`/identity disconnect`: (admins) remove this workspace’s platform token',
   '`/identity help`: this message',
 ];
 
-export function helpMessage(unknownSubcommand?: string): EphemeralMessage {
+export function helpMessage(unknownSubcommand: string | undefined, status: string): EphemeralMessage {
   const lead = unknownSubcommand ? `I don’t know \`${escapeMrkdwn(unknownSubcommand.slice(0, 100))}\`. ` : '';
   const text = `${lead}Usage:\n${USAGE.map((l) => `• ${l}`).join('\n')}`;
-  return ephemeral(text, [section(text)]);
+  return ephemeral(`${text}\n${status}`, [section(text), context(status)]);
 }
 
 /** Lines per section and sections per message, inside Slack's 3000-char and 50-block limits. */

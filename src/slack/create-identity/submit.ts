@@ -7,7 +7,8 @@ import { describeSlackError } from '../slack-errors.ts';
 import { readDraft, validateDraft } from './form.ts';
 import { decodeMetadata } from './metadata.ts';
 import { lateReplyFor, replyFor, unexpectedErrorView } from './replies.ts';
-import { CREATE_IDENTITY_CALLBACK, creatingView } from './views.ts';
+import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
+import { mayCreateIdentities } from '../workspace/permissions.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
 
@@ -42,6 +43,12 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
     const checked = validateDraft(draft);
     if (!checked.ok) {
       await ack({ response_action: 'errors', errors: checked.errors });
+      return;
+    }
+    // Checked again here: the setting may have changed since the modal opened, or the request be forged.
+    const allowed = await mayCreateIdentities(deps.db, client, { teamId: team.teamId, userId: user.id });
+    if (!allowed.ok) {
+      await ack({ response_action: 'update', view: createIdentityModal({ draft, notice: allowed.text, privateMetadata, originChannelId: metadata.origin ?? undefined }) });
       return;
     }
 

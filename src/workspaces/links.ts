@@ -1,0 +1,82 @@
+import { eq, isNull, or, sql } from 'drizzle-orm';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { TokenCipher } from '../crypto/token-cipher.ts';
+import type { Database } from '../db/client.ts';
+import { workspaceLinks } from '../db/schema.ts';
+import type { TokenForTeam } from './tokens.ts';
+
+export type CreatePermission = 'admins' | 'everyone';
+export type WorkspaceLink = typeof workspaceLinks.$inferSelect;
+
+export async function findLink(db: Database, teamId: string): Promise<WorkspaceLink | undefined> {
+  const [row] = await db.select().from(workspaceLinks).where(eq(workspaceLinks.teamId, teamId));
+  return row;
+}
+
+/** Stores (or replaces) a team's platform token, encrypted, and who may create identities. */
+export async function connectWorkspace(
+  deps: { db: Database; cipher: TokenCipher },
+  input: { teamId: string; enterpriseId: string | null; token: string; permission: CreatePermission; userId: string },
+): Promise<void> {
+  const ciphertext = deps.cipher.encrypt(input.token);
+  await deps.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(workspaceLinks).where(eq(workspaceLinks.teamId, input.teamId)).for('update');
+    const values = {
+      teamId: input.teamId,
+      enterpriseId: input.enterpriseId,
+      apiTokenCiphertext: ciphertext,
+      platformWorkspaceId: null,
+      createPermission: input.permission,
+      connectedByUserId: input.userId,
+    };
+    await tx.insert(workspaceLinks).values(values).onConflictDoUpdate({ target: workspaceLinks.teamId, set: { ...values, updatedAt: sql`now()` } });
+    await recordAudit(tx, {
+      teamId: input.teamId,
+      actorUserId: input.userId,
+      action: before ? 'workspace.reconnected' : 'workspace.connected',
+      subjectType: 'team',
+      subjectId: input.teamId,
+      details: { create_permission: input.permission },
+    });
+    if (before && before.createPermission !== input.permission) {
+      await recordAudit(tx, {
+        teamId: input.teamId,
+        actorUserId: input.userId,
+        action: 'workspace.permission_changed',
+        subjectType: 'team',
+        subjectId: input.teamId,
+        details: { from: before.createPermission, to: input.permission },
+      });
+    }
+  });
+}
+
+export async function disconnectWorkspace(db: Database, input: { teamId: string; userId: string }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const removed = await tx.delete(workspaceLinks).where(eq(workspaceLinks.teamId, input.teamId)).returning({ teamId: workspaceLinks.teamId });
+    if (removed.length === 0) return false;
+    await recordAudit(tx, { teamId: input.teamId, actorUserId: input.userId, action: 'workspace.disconnected', subjectType: 'team', subjectId: input.teamId });
+    return true;
+  });
+}
+
+/** The team's own token first; the app-wide IDENTITIES_API_TOKEN only for teams without one. */
+export function tokenForTeamFromLinks(deps: { db: Database; cipher: TokenCipher; defaultToken: string | undefined }): TokenForTeam {
+  return async ({ teamId }) => {
+    const link = await findLink(deps.db, teamId);
+    return link ? deps.cipher.decrypt(link.apiTokenCiphertext) : deps.defaultToken;
+  };
+}
+
+/** Tokens that may belong to a platform workspace: links known to be it, or not yet known. */
+export async function linkedTokensFor(deps: { db: Database; cipher: TokenCipher }, platformWorkspaceId: string): Promise<string[]> {
+  const rows = await deps.db
+    .select({ ciphertext: workspaceLinks.apiTokenCiphertext })
+    .from(workspaceLinks)
+    .where(or(eq(workspaceLinks.platformWorkspaceId, platformWorkspaceId), isNull(workspaceLinks.platformWorkspaceId)));
+  return rows.map((r) => deps.cipher.decrypt(r.ciphertext));
+}
+
+export async function rememberPlatformWorkspace(db: Database, teamId: string, platformWorkspaceId: string): Promise<void> {
+  await db.update(workspaceLinks).set({ platformWorkspaceId }).where(eq(workspaceLinks.teamId, teamId));
+}
