@@ -44,6 +44,13 @@ const encryptionKeys = z
   })
   .optional();
 
+/** TOKEN_ENCRYPTION_KEY alone, for tools that need no other setting. */
+export function parseEncryptionKeys(value: string | undefined): { ok: true; keys: Buffer[] } | { ok: false; problem: string } {
+  const parsed = encryptionKeys.safeParse(value);
+  if (!parsed.success) return { ok: false, problem: `TOKEN_ENCRYPTION_KEY ${parsed.error.issues[0]?.message ?? 'is invalid'}: ${hints.TOKEN_ENCRYPTION_KEY}` };
+  return { ok: true, keys: parsed.data ?? [] };
+}
+
 const databaseUrl = z
   .string()
   .trim()

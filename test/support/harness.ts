@@ -17,6 +17,10 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export const PLATFORM_TOKEN = 'plat_live_token_team_one_0123456789';
 export const TEAM = { id: 'T0TEAMONE', botToken: 'xoxb-1111-team-one-bot-token', botUserId: 'U0BOT1', botId: 'B0BOT1' };
 export const ALICE = 'U0ALICE';
+/** A workspace admin of TEAM. */
+export const ADMIN = 'U0ADMIN';
+export const ENCRYPTION_KEY = Buffer.alloc(32, 11).toString('base64');
+export const STATE_SECRET = 'test-state-secret-0123456789';
 export const BOB = 'U0BOB';
 export const PUBLIC_CHANNEL = { id: 'C0APPROVE', name: 'support-approvals' };
 export const PRIVATE_CHANNEL = { id: 'G0SECRET', name: 'secret-approvals' };
@@ -62,6 +66,8 @@ export function approvalEvent(input: ApprovalEventInput): ApprovalEvent {
 export interface HarnessOptions {
   /** Platform token in IDENTITIES_API_TOKEN; null leaves it unset. */
   platformToken?: string | null;
+  /** Distributed app: OAuth installs instead of SLACK_BOT_TOKEN. */
+  oauth?: boolean;
   env?: Record<string, string>;
   ackBudgetMs?: number;
 }
@@ -74,6 +80,8 @@ export interface Harness {
   config: Config;
   /** Every line the app logged. */
   logs: string[];
+  /** Values that must never appear in a log line; close() fails the test if one does. */
+  secrets: string[];
   baseUrl: string;
   /** Runs every job that is ready now (posting, updates, reports). */
   drain(): Promise<void>;
@@ -166,6 +174,7 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
   slack.addTeam({ ...TEAM });
   slack.addUser({ id: ALICE, teamId: TEAM.id, name: 'alice' });
   slack.addUser({ id: BOB, teamId: TEAM.id, name: 'bob' });
+  slack.addUser({ id: ADMIN, teamId: TEAM.id, name: 'admin', isAdmin: true });
   slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE, BOB] });
   slack.addChannel({ ...PRIVATE_CHANNEL, teamId: TEAM.id, isPrivate: true, members: [ALICE] });
   slack.addChannel({ ...PRIVATE_WITH_BOT, teamId: TEAM.id, isPrivate: true, members: [ALICE, TEAM.botUserId] });
@@ -179,13 +188,16 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
     APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
     DATABASE_URL: 'memory://',
     LOG_LEVEL: 'debug',
+    TOKEN_ENCRYPTION_KEY: ENCRYPTION_KEY,
     ...(token ? { IDENTITIES_API_TOKEN: token } : {}),
+    ...(options.oauth ? { SLACK_BOT_TOKEN: '', SLACK_CLIENT_ID: slack.clientId, SLACK_CLIENT_SECRET: slack.clientSecret, SLACK_STATE_SECRET: STATE_SECRET } : {}),
     ...options.env,
   };
   const parsed = parseConfig(env);
   if (!parsed.ok) throw new Error(`test config invalid: ${parsed.problems.join('; ')}`);
   const config = parsed.config;
   const logs: string[] = [];
+  const secrets = [SIGNING_SECRET, WEBHOOK_SECRET, TEAM.botToken, PLATFORM_TOKEN, slack.clientSecret, STATE_SECRET, ENCRYPTION_KEY];
   const first = await launchInstance({ config, database: db, logs, slack, ackBudgetMs: options.ackBudgetMs, workerId: 'instance-1' });
   const instances: AppInstance[] = [first];
   const { client, baseUrl } = first;
@@ -249,10 +261,13 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
       if (!id) throw new Error(`views.open failed: ${JSON.stringify(opened.result)}`);
       return id;
     },
+    secrets,
     async close() {
       for (const instance of instances) await instance.stop();
       await slack.close();
       await api.close();
+      const leaked = secrets.filter((secret) => logs.some((line) => line.includes(secret)));
+      if (leaked.length > 0) throw new Error(`a secret appeared in the app's logs: ${leaked.map((s) => `${s.slice(0, 6)}…`).join(', ')}`);
     },
   };
 }
