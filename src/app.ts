@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { healthRoute, routeHandler, type Route } from './http/routes.ts';
@@ -54,6 +55,18 @@ export function buildApp(deps: AppDeps) {
   const installations = config.slack.oauth ? createInstallationStore({ db, cipher }) : undefined;
   const botTokenForTeam = installations ? installations.botTokenForTeam : async (_teamId: string) => config.slack.botToken;
   const catalog = createCatalog({ api: deps.api, tokenForTeam });
+  // Learned on first need, never at start (the app makes no network call when it boots).
+  let singleTeam: Promise<string> | undefined;
+  const singleTeamId = (): Promise<string> => {
+    singleTeam ??= new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 0 }, timeout: 5000 })
+      .auth.test()
+      .then((r) => {
+        if (!r.team_id) throw new Error('auth.test returned no team_id');
+        return r.team_id;
+      });
+    singleTeam.catch(() => (singleTeam = undefined));
+    return singleTeam;
+  };
   const workspace: WorkspaceDeps = { db, api: deps.api, cipher, logger, hasDefaultToken: defaultToken !== undefined };
   const slackDeps: SlackDeps = {
     db,
@@ -86,8 +99,9 @@ export function buildApp(deps: AppDeps) {
     api: deps.api,
     logger,
     candidateTokens: async (workspaceId) => [...(await linkedTokensFor({ db, cipher }, workspaceId)), ...(defaultToken ? [defaultToken] : [])],
-    // Single workspace: one bot token serves one team, which is Slack's to say. OAuth: the installed teams.
-    servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : true),
+    // OAuth: the installed teams. Single workspace: the bot token's own team, asked of Slack once.
+    servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : (await singleTeamId()) === teamId),
+    tokenForTeam,
   });
   const routes: Route[] = [
     healthRoute(deps.database.ping),

@@ -1,12 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { approvals } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { findIdentity, type StoredIdentity } from '../identities/store.ts';
 import { enqueue } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
-import { ApprovalJob, dedupeKey } from './job-kinds.ts';
-import { findApproval, type StoredApproval } from './store.ts';
+import { ApprovalJob, dedupeKey, REPORT_MAX_ATTEMPTS } from './job-kinds.ts';
+import { bumpVersion, findApproval, type StoredApproval } from './store.ts';
+import { expireOverdue } from './expiry.ts';
 
 export interface Decider {
   approvalId: string;
@@ -61,12 +62,14 @@ export async function decide(deps: { db: Database; logger: Logger; wake: () => v
         editedDraft: decision.decision === 'approve' ? decision.editedDraft : null,
         rejectReason: decision.decision === 'reject' ? decision.reason : null,
         reportStatus: 'pending',
+        version: bumpVersion,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(approvals.id, who.approvalId), eq(approvals.status, 'pending')))
+      // Past expires_at is expired even before the sweep notices: the platform would refuse it.
+      .where(and(eq(approvals.id, who.approvalId), eq(approvals.status, 'pending'), or(isNull(approvals.expiresAt), gt(approvals.expiresAt, sql`now()`))))
       .returning();
     if (!row) return undefined;
-    await enqueue(tx, { kind: ApprovalJob.report, payload: { approvalId: row.id }, dedupeKey: dedupeKey.report(row.id) });
+    await enqueue(tx, { kind: ApprovalJob.report, payload: { approvalId: row.id }, dedupeKey: dedupeKey.report(row.id), maxAttempts: REPORT_MAX_ATTEMPTS });
     await enqueue(tx, { kind: ApprovalJob.refresh, payload: { approvalId: row.id }, dedupeKey: dedupeKey.refresh(row.id, 'decided') });
     await recordAudit(tx, {
       teamId: row.teamId,
@@ -79,7 +82,8 @@ export async function decide(deps: { db: Database; logger: Logger; wake: () => v
     return row;
   });
   if (!won) {
-    // Someone else won the race between our check and our update.
+    // Someone else won the race between our check and our update, or it just expired.
+    if ((await expireOverdue(deps.db)).length > 0) deps.wake();
     const latest = await findApproval(deps.db, who.approvalId);
     return latest ? { ok: false, code: 'not_pending', approval: latest } : { ok: false, code: 'not_found' };
   }

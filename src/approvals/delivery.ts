@@ -4,7 +4,7 @@ import type { Catalog } from '../identities/catalog.ts';
 import { findIdentity, type StoredIdentity } from '../identities/store.ts';
 import { enqueue, type JobHandler, type JobOutcome } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
-import type { IdentitiesApi } from '../platform/identities-api.ts';
+import { conflictIsSameDecision, type IdentitiesApi } from '../platform/identities-api.ts';
 import { isPlatformError } from '../platform/errors.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackFailure } from '../slack/slack-errors.ts';
@@ -78,7 +78,8 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       if (!found.ok) return fromSlack(found.failure, 'looking for an earlier post');
       if (found.value) {
         await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
-        return refreshIfChanged(deps, approval.id);
+        // What that earlier try posted may predate a later change: bring it up to date.
+        return refreshIfChanged(deps, approval.id, -1);
       }
     }
 
@@ -87,15 +88,15 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     const posted = await deps.slack.post(approval.teamId, { channel: approval.channelId, threadTs, approvalId: approval.id, ...message });
     if (!posted.ok) return fromSlack(posted.failure, 'chat.postMessage');
     await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
-    return refreshIfChanged(deps, approval.id);
+    return refreshIfChanged(deps, approval.id, approval.version);
   };
 }
 
 /** A decision or cancellation that landed while we were posting still reaches the message. */
-async function refreshIfChanged(deps: DeliveryDeps, approvalId: string): Promise<JobOutcome> {
+async function refreshIfChanged(deps: DeliveryDeps, approvalId: string, shownVersion: number): Promise<JobOutcome> {
   const latest = await findApproval(deps.db, approvalId);
-  if (latest && latest.status !== 'pending') {
-    await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, `posted-${latest.status}-${latest.reportStatus}`) });
+  if (latest && latest.version !== shownVersion) {
+    await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, `v${latest.version}`) });
   }
   return { status: 'done' };
 }
@@ -110,7 +111,11 @@ export function refreshApprovalHandler(deps: DeliveryDeps): JobHandler {
     if (!approval.messageTs) return { status: 'done' };
     const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
     const updated = await deps.slack.update(approval.teamId, { channel: approval.channelId, ts: approval.messageTs, ...message });
-    return updated.ok ? { status: 'done' } : fromSlack(updated.failure, 'chat.update');
+    if (!updated.ok) return fromSlack(updated.failure, 'chat.update');
+    // Refreshes may overlap (several workers, instances); the last to land must show the latest state.
+    const latest = await findApproval(deps.db, approval.id);
+    if (latest && latest.version !== approval.version) return { status: 'retry', error: 'the approval changed while its message was being updated', retryAfterMs: 100 };
+    return { status: 'done' };
   };
 }
 
@@ -137,7 +142,10 @@ export function reportDecisionHandler(deps: DeliveryDeps): JobHandler {
       report = { status: 'accepted', detail: null };
     } catch (e) {
       if (!isPlatformError(e)) throw e;
-      if (e.kind === 'conflict' || e.kind === 'not_found' || e.kind === 'validation' || e.kind === 'client') {
+      if (job.attempts > 1 && conflictIsSameDecision(e, decision.decision)) {
+        // An earlier try got through but its answer was lost.
+        report = { status: 'accepted', detail: null };
+      } else if (e.kind === 'conflict' || e.kind === 'not_found' || e.kind === 'validation' || e.kind === 'client') {
         report = { status: 'refused', detail: e.detail ?? e.kind };
       } else {
         const error = `decideApproval: ${e.kind}${e.status ? ` ${e.status}` : ''}`;

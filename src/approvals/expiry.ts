@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import { approvals } from '../db/schema.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
+import { bumpVersion } from './store.ts';
 
 /**
  * Closes pending approvals whose expires_at has passed without an event from the
@@ -12,7 +13,7 @@ export async function expireOverdue(db: Database): Promise<string[]> {
   return db.transaction(async (tx) => {
     const expired = await tx
       .update(approvals)
-      .set({ status: 'expired', closedReason: 'The approval window ended before anyone decided.', updatedAt: sql`now()` })
+      .set({ status: 'expired', closedReason: 'The approval window ended before anyone decided.', version: bumpVersion, updatedAt: sql`now()` })
       .where(and(eq(approvals.status, 'pending'), lt(approvals.expiresAt, sql`now()`)))
       .returning({ id: approvals.id });
     for (const { id } of expired) {

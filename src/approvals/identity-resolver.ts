@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { IdentitiesApi } from '../platform/identities-api.ts';
 import { isPlatformError } from '../platform/errors.ts';
 import { slackApprovalChannel } from '../platform/schemas.ts';
+import type { TokenForTeam } from '../workspaces/tokens.ts';
 
 /** Finds the identity an event is about, or undefined when this app does not serve it. */
 export type IdentityResolver = (identityId: string, workspaceId: string) => Promise<StoredIdentity | undefined>;
@@ -16,6 +17,7 @@ export interface IdentityResolverDeps {
   candidateTokens: (workspaceId: string) => Promise<string[]>;
   /** Whether this app serves the Slack team an approval channel names. */
   servesTeam: (teamId: string) => Promise<boolean>;
+  tokenForTeam: TokenForTeam;
 }
 
 /**
@@ -39,6 +41,9 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
       if (remote.workspace_id !== workspaceId) continue;
       const channel = slackApprovalChannel(remote.approval_channel);
       if (!channel || !(await deps.servesTeam(channel.team_id))) return undefined;
+      // The named team must be linked to this very platform workspace; otherwise one
+      // customer could route its mail into another's Slack by naming its team id.
+      if ((await deps.tokenForTeam({ teamId: channel.team_id, enterpriseId: channel.enterprise_id ?? null })) !== token) continue;
       return mirrorIdentity(deps.db, {
         id: remote.id,
         teamId: channel.team_id,

@@ -1,4 +1,4 @@
-import { eq, inArray, and } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { approvalEvents, approvals } from '../db/schema.ts';
 import { enqueue } from '../jobs/queue.ts';
@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { ApprovalEvent } from '../platform/schemas.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
+import { bumpVersion } from './store.ts';
 
 export type IntakeOutcome =
   | { status: 202; duplicate: boolean }
@@ -33,6 +34,8 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
   if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
 
   const outcome = await deps.db.transaction(async (tx) => {
+    // Events of one approval (a request and its cancel arriving together) take turns.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${data.approval_id}))`);
     const fresh = await tx
       .insert(approvalEvents)
       .values({ eventId: event.id, approvalId: data.approval_id, type: event.type })
@@ -70,7 +73,7 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
     const status = event.type === 'approval.cancelled' ? 'cancelled' : 'expired';
     const closed = await tx
       .update(approvals)
-      .set({ status, closedReason: data.reason ?? null, updatedAt: new Date() })
+      .set({ status, closedReason: data.reason ?? null, version: bumpVersion, updatedAt: sql`now()` })
       .where(and(eq(approvals.id, data.approval_id), eq(approvals.status, 'pending')))
       .returning({ id: approvals.id });
     if (closed.length > 0) {

@@ -14,3 +14,9 @@ export const dedupeKey = {
   /** One refresh per state change; `change` names it (an event id, 'decided', 'reported'…). */
   refresh: (approvalId: string, change: string) => `refresh:${approvalId}:${change}`,
 };
+
+/**
+ * A decision is retried for days (backoff is capped at minutes), not given up after
+ * minutes: a platform outage must delay it, never lose it.
+ */
+export const REPORT_MAX_ATTEMPTS = 1000;

@@ -373,7 +373,7 @@ function reportLine(decision: 'approve' | 'reject', report: ReportState, detail:
       return sectionMd(`:warning: The platform did not accept this decision${why}. Nothing was sent.`);
     }
     case 'failed':
-      return contextMd(':arrows_counterclockwise: Could not reach the platform; will keep trying.');
+      return contextMd(':warning: The platform could not be reached for a long time, so the decision was not delivered and nothing was sent. An operator can find it with `npm run admin -- jobs`.');
   }
 }
 

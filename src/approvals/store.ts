@@ -23,6 +23,8 @@ export async function threadRootOf(db: Database, approval: StoredApproval): Prom
         eq(approvals.teamId, approval.teamId),
         eq(approvals.channelId, approval.channelId),
         eq(approvals.emailThreadId, approval.emailThreadId),
+        // One closed before it was ever posted will never have a message to thread under.
+        sql`(${approvals.messageTs} is not null or ${approvals.status} = 'pending')`,
         // Compared in SQL: JS dates drop the microseconds PostgreSQL keeps.
         sql`(${approvals.createdAt}, ${approvals.id}) < (select a.created_at, a.id from approvals a where a.id = ${approval.id})`,
       ),
@@ -32,8 +34,9 @@ export async function threadRootOf(db: Database, approval: StoredApproval): Prom
   return root;
 }
 
+/** Keeps the first attempt's time: a later retry must search from the earliest possible post. */
 export async function markPostAttempt(db: Database, id: string): Promise<void> {
-  await db.update(approvals).set({ postAttemptedAt: sql`now()` }).where(eq(approvals.id, id));
+  await db.update(approvals).set({ postAttemptedAt: sql`coalesce(${approvals.postAttemptedAt}, now())` }).where(eq(approvals.id, id));
 }
 
 export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<void> {
@@ -41,8 +44,11 @@ export async function savePostedMessage(db: Database, id: string, message: { ts:
 }
 
 export async function setReport(db: Database, id: string, report: { status: 'accepted' | 'refused' | 'failed'; detail: string | null }): Promise<void> {
-  await db.update(approvals).set({ reportStatus: report.status, reportDetail: report.detail, updatedAt: sql`now()` }).where(eq(approvals.id, id));
+  await db.update(approvals).set({ reportStatus: report.status, reportDetail: report.detail, version: bumpVersion, updatedAt: sql`now()` }).where(eq(approvals.id, id));
 }
+
+/** Every update that changes what the message shows sets this. */
+export const bumpVersion = sql`${approvals.version} + 1`;
 
 export type DecidedStatus = Extract<ApprovalStatus, 'approved' | 'rejected'>;
 

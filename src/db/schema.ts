@@ -122,6 +122,8 @@ export const approvals = pgTable(
     reportStatus: text('report_status', { enum: ['none', 'pending', 'accepted', 'refused', 'failed'] }).notNull().default('none'),
     reportDetail: text('report_detail'),
     closedReason: text('closed_reason'),
+    /** Bumped on every change a message shows, so a slow update can tell it rendered an old state. */
+    version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

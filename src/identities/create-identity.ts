@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import { missingReferenceOfCreate, type IdentitiesApi } from '../platform/identities-api.ts';
 import { isPlatformError } from '../platform/errors.ts';
-import type { IdentityCreate } from '../platform/schemas.ts';
+import { slackApprovalChannel, type Identity, type IdentityCreate } from '../platform/schemas.ts';
 import type { Logger } from '../logger.ts';
 import type { ChannelGateway } from '../slack/channel-gateway.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
@@ -79,7 +79,10 @@ export function requestBody(req: CreateIdentityRequest, channelName: string | nu
  * a corrected resubmission of the same modal gets a new key.
  */
 export function idempotencyKey(viewId: string, body: IdentityCreate): string {
-  const digest = createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22);
+  // channel_name is display only and re-read each try; a rename must not change the key.
+  const { approval_channel, ...rest } = body;
+  const channel = approval_channel ? { ...approval_channel, channel_name: undefined } : undefined;
+  const digest = createHash('sha256').update(JSON.stringify({ ...rest, approval_channel: channel })).digest('base64url').slice(0, 22);
   return `slack-identity-create:${viewId}:${digest}`;
 }
 
@@ -96,7 +99,7 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
 
   let outcome: CreateIdentityOutcome;
   try {
-    outcome = await createClaimed(deps, req, token);
+    outcome = await createClaimed(deps, req, token, claim.attempt);
   } catch (e) {
     await releaseCreation(deps.db, req.viewId, 'unexpected error').catch(() => {});
     throw e;
@@ -105,12 +108,12 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
   return outcome;
 }
 
-async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityRequest, token: string): Promise<CreateIdentityOutcome> {
+async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityRequest, token: string, attempt: number): Promise<CreateIdentityOutcome> {
   const channel = await deps.channels.prepareChannel(req.approvalChannelId);
   if (!channel.ok) return { ok: false, code: 'channel_unusable', reason: channel.reason, ...(channel.detail ? { detail: channel.detail } : {}) };
 
   const body = requestBody(req, channel.channelName);
-  let created;
+  let created: Identity | undefined;
   try {
     created = await deps.api.createIdentity(token, body, { idempotencyKey: idempotencyKey(req.viewId, body), deadline: Date.now() + CREATE_DEADLINE_MS });
   } catch (e) {
@@ -120,8 +123,13 @@ async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityReques
       case 'unauthorized':
       case 'forbidden':
         return { ok: false, code: 'token_rejected', status: e.status ?? 401 };
-      case 'conflict':
-        return { ok: false, code: 'address_taken', detail: e.detail ?? 'That address already exists.' };
+      case 'conflict': {
+        // An earlier try of this modal may have created it before its answer was lost.
+        const mine = attempt > 1 ? await findOwnEarlierCreation(deps, token, req) : undefined;
+        if (!mine) return { ok: false, code: 'address_taken', detail: e.detail ?? 'That address already exists.' };
+        created = mine;
+        break;
+      }
       case 'not_found':
         return { ok: false, code: 'not_found', field: missingReferenceOfCreate(e), detail: e.detail ?? 'Not found.' };
       case 'validation':
@@ -133,6 +141,7 @@ async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityReques
     }
   }
 
+  if (!created) return { ok: false, code: 'unavailable', detail: 'no identity returned' };
   let stored: StoredIdentity;
   try {
     stored = await completeCreation(deps.db, req.viewId, {
@@ -162,6 +171,19 @@ async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityReques
     deps.logger.warn(`could not announce identity ${stored.id} in ${req.approvalChannelId}`, e);
   }
   return { ok: true, identity: stored, notePosted };
+}
+
+/** The identity an earlier, unanswered try of this same modal created, if the platform has it. */
+async function findOwnEarlierCreation(deps: CreateIdentityDeps, token: string, req: CreateIdentityRequest): Promise<Identity | undefined> {
+  try {
+    const { items } = await deps.api.listIdentities(token, { maxItems: 1000, deadline: Date.now() + 5000 });
+    return items.find((i) => {
+      const channel = slackApprovalChannel(i.approval_channel);
+      return i.domain_id === req.domainId && i.local_part.toLowerCase() === req.localPart && channel?.team_id === req.teamId && channel.channel_id === req.approvalChannelId;
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 const API_FIELDS: readonly ApiField[] = [

@@ -17,7 +17,7 @@ const STALE_CLAIM_SECONDS = 120;
 export async function claimCreation(
   db: Database,
   claim: { viewId: string; teamId: string; userId: string },
-): Promise<{ owned: true } | { owned: false; row: CreationRow }> {
+): Promise<{ owned: true; attempt: number } | { owned: false; row: CreationRow }> {
   const claimed = await db
     .insert(identityCreations)
     .values({ ...claim, status: 'pending' })
@@ -29,8 +29,8 @@ export async function claimCreation(
         and(eq(identityCreations.status, 'pending'), lt(identityCreations.updatedAt, sql`now() - make_interval(secs => ${STALE_CLAIM_SECONDS})`)),
       ),
     })
-    .returning({ viewId: identityCreations.viewId });
-  if (claimed.length > 0) return { owned: true };
+    .returning({ attempts: identityCreations.attempts });
+  if (claimed[0]) return { owned: true, attempt: claimed[0].attempts };
   const [row] = await db.select().from(identityCreations).where(eq(identityCreations.viewId, claim.viewId));
   if (!row) throw new Error(`identity creation ${claim.viewId} vanished while being claimed`);
   return { owned: false, row };

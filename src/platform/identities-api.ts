@@ -448,3 +448,13 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
 export function missingReferenceOfCreate(error: PlatformError): 'domain_id' | 'assistant_id' {
   return error.detail !== undefined && /assistant/i.test(error.detail) ? 'assistant_id' : 'domain_id';
 }
+
+/**
+ * Whether a 409 from decideApproval says our own decision is already recorded (for
+ * when an earlier try's answer was lost). Assumed: the detail names the state, as in
+ * "Approval already approved".
+ */
+export function conflictIsSameDecision(error: PlatformError, decision: 'approve' | 'reject'): boolean {
+  const state = decision === 'approve' ? 'approved' : 'rejected';
+  return error.kind === 'conflict' && error.detail !== undefined && new RegExp(`already ${state}\\b`, 'i').test(error.detail);
+}

@@ -80,11 +80,12 @@ export function createApprovalGateway(deps: { apiUrl: string; botTokenForTeam: (
       }),
     findPosted: (teamId, where) =>
       call(teamId, async (client) => {
+        // A post lands within seconds of its attempt: a narrow window keeps a busy channel's page small.
         const oldest = String(Math.max(0, where.sinceSeconds - 5));
+        const latest = String(where.sinceSeconds + 120);
+        const window = { channel: where.channel, oldest, latest, inclusive: true, include_all_metadata: true, limit: 999 };
         const page = historyPage.parse(
-          where.threadTs
-            ? await client.conversations.replies({ channel: where.channel, ts: where.threadTs, oldest, include_all_metadata: true, limit: 200 })
-            : await client.conversations.history({ channel: where.channel, oldest, include_all_metadata: true, limit: 200 }),
+          where.threadTs ? await client.conversations.replies({ ...window, ts: where.threadTs }) : await client.conversations.history(window),
         );
         const mine = page.messages.find((m) => m.metadata?.event_type === APPROVAL_EVENT_TYPE && m.metadata.event_payload?.approval_id === where.approvalId);
         return mine?.ts ?? null;

@@ -71,10 +71,9 @@ describe('/identity opens the create modal', () => {
 
   it('opens the modal even when the platform is slow, and never waits for it', async () => {
     h.api.setLatency('*', 2500);
-    const started = Date.now();
+    // The fake expires trigger ids after 3 s, as Slack does: a late views.open fails.
     await h.openCreateModal();
     expect(h.slack.callsTo('views.open')[0]?.result).toMatchObject({ ok: true });
-    expect(h.slack.callsTo('views.open')[0]!.at - started).toBeLessThan(2500);
   });
 
   it('offers only verified domains, filtered by what the person types', async () => {
@@ -84,6 +83,14 @@ describe('/identity opens the create modal', () => {
     expect((all.body as { options: { text: { text: string } }[] }).options.map((o) => o.text.text)).toEqual(['acme.com', 'acme.io']);
     const filtered = await h.client.blockSuggestion({ teamId: TEAM.id, userId: ALICE, viewId, actionId: 'domain', blockId: 'domain', value: '.IO' });
     expect((filtered.body as { options: { text: { text: string } }[] }).options.map((o) => o.text.text)).toEqual(['acme.io']);
+  });
+
+  it('answers the domain menu within Slack’s window even while the platform is slow', async () => {
+    h.api.setLatency('GET /v1/domains', 4000);
+    const viewId = await h.openCreateModal();
+    const res = await h.client.blockSuggestion({ teamId: TEAM.id, userId: ALICE, viewId, actionId: 'domain', blockId: 'domain', value: '' });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toContain('Could not load the list');
   });
 
   it('offers the workspace’s assistants', async () => {
@@ -295,7 +302,6 @@ describe('submitting the create modal', () => {
     h.api.setLatency('POST /v1/identities', 3200);
     const res = await submit(viewId, fill(h));
     expect(res.ack.kind).toBe('update');
-    expect(res.elapsedMs).toBeLessThan(3000);
     expect(viewText(h.slack.view(viewId))).toContain('Creating the identity');
     await expect.poll(() => viewText(h.slack.view(viewId)), { timeout: 8000 }).toContain('support@acme.com');
     expect(h.api.identities(PLATFORM_TOKEN)).toHaveLength(1);
@@ -328,6 +334,8 @@ describe('submitting the create modal', () => {
     const values = fill(h);
     const [a, b] = await Promise.all([submit(viewId, values), submit(viewId, values)]);
     expect([a.status, b.status]).toEqual([200, 200]);
+    // The second never reaches the platform: the first holds the modal's claim.
+    expect(h.api.requestsTo('POST', '/v1/identities')).toHaveLength(1);
     expect(h.api.identities(PLATFORM_TOKEN)).toHaveLength(1);
     expect(await db.db.select().from(identities)).toHaveLength(1);
     const creations = await db.db.select().from(identityCreations).where(and(eq(identityCreations.viewId, viewId), eq(identityCreations.status, 'succeeded')));

@@ -62,6 +62,16 @@ export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps):
     await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((e: unknown) => deps.logger.warn(`could not answer privately: ${describeSlackError(e).error}`));
   };
 
+  /** A failure after the ack still ends in a private note, never in silence. */
+  const guarded = async (respond: Respond, what: string, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (e) {
+      deps.logger.error(`${what} failed`, e);
+      await tellPrivately(respond, 'Something went wrong on our side. If you made a decision, it may not have been saved: please look at the message and try again.');
+    }
+  };
+
   /** Parses a button click into who clicked what; undefined for a payload we cannot read. */
   const clickOf = (body: unknown) => {
     const parsed = buttonClick.safeParse(body);
@@ -76,46 +86,56 @@ export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps):
     await ack();
     const click = clickOf(body);
     if (!click) return tellPrivately(respond, 'Slack sent a click I could not read; nothing was changed.');
-    const outcome = await decide(deps, click, { decision: 'approve', editedDraft: null });
-    if (!outcome.ok) await tellPrivately(respond, refusalText(outcome));
+    await guarded(respond, 'approve', async () => {
+      const outcome = await decide(deps, click, { decision: 'approve', editedDraft: null });
+      if (!outcome.ok) await tellPrivately(respond, refusalText(outcome));
+    });
   });
 
   app.action(ApprovalAction.reject, async ({ ack, body, client, respond }) => {
     await ack();
     const click = clickOf(body);
     if (!click) return tellPrivately(respond, 'Slack sent a click I could not read; nothing was changed.');
-    const check = await checkDecider(deps.db, click);
-    if (!check.ok) return tellPrivately(respond, refusalText(check));
-    await client.views
-      .open({ trigger_id: click.triggerId, view: rejectModal({ approvalId: click.approvalId, privateMetadata: JSON.stringify({ approvalId: click.approvalId }) }) })
-      .catch((e: unknown) => tellPrivately(respond, `Slack could not open the reject form (${describeSlackError(e).error}). Please click Reject again.`));
+    await guarded(respond, 'reject', async () => {
+      const check = await checkDecider(deps.db, click);
+      if (!check.ok) return tellPrivately(respond, refusalText(check));
+      await client.views
+        .open({ trigger_id: click.triggerId, view: rejectModal({ approvalId: click.approvalId, privateMetadata: JSON.stringify({ approvalId: click.approvalId }) }) })
+        .catch((e: unknown) => tellPrivately(respond, `Slack could not open the reject form (${describeSlackError(e).error}). Please click Reject again.`));
+    });
   });
 
   app.action(ApprovalAction.edit, async ({ ack, body, client, respond }) => {
     await ack();
     const click = clickOf(body);
     if (!click) return tellPrivately(respond, 'Slack sent a click I could not read; nothing was changed.');
-    const check = await checkDecider(deps.db, click);
-    if (!check.ok) return tellPrivately(respond, refusalText(check));
-    const view = editDraftModal({ approvalId: click.approvalId, draft: effectiveDraft(check.approval), privateMetadata: JSON.stringify({ approvalId: click.approvalId }) });
-    await client.views
-      .open({ trigger_id: click.triggerId, view })
-      .catch((e: unknown) => tellPrivately(respond, `Slack could not open the editor (${describeSlackError(e).error}). Please click Edit again.`));
+    await guarded(respond, 'edit', async () => {
+      const check = await checkDecider(deps.db, click);
+      if (!check.ok) return tellPrivately(respond, refusalText(check));
+      const view = editDraftModal({ approvalId: click.approvalId, draft: effectiveDraft(check.approval), privateMetadata: JSON.stringify({ approvalId: click.approvalId }) });
+      await client.views
+        .open({ trigger_id: click.triggerId, view })
+        .catch((e: unknown) => tellPrivately(respond, `Slack could not open the editor (${describeSlackError(e).error}). Please click Edit again.`));
+    });
   });
 
   app.action(ApprovalAction.viewDraft, async ({ ack, body, client, respond }) => {
     await ack();
     const click = clickOf(body);
     if (!click) return;
-    const approval = await findApproval(deps.db, click.approvalId);
-    if (!approval || approval.teamId !== click.teamId) return tellPrivately(respond, 'I cannot show this draft here.');
-    await client.views
-      .open({ trigger_id: click.triggerId, view: fullDraftModal({ approvalId: approval.id, draft: effectiveDraft(approval) }) })
-      .catch((e: unknown) => tellPrivately(respond, `Slack could not open the draft (${describeSlackError(e).error}). Please try again.`));
+    await guarded(respond, 'view draft', async () => {
+      const approval = await findApproval(deps.db, click.approvalId);
+      if (!approval || approval.teamId !== click.teamId) return tellPrivately(respond, 'I cannot show this draft here.');
+      await client.views
+        .open({ trigger_id: click.triggerId, view: fullDraftModal({ approvalId: approval.id, draft: effectiveDraft(approval) }) })
+        .catch((e: unknown) => tellPrivately(respond, `Slack could not open the draft (${describeSlackError(e).error}). Please try again.`));
+    });
   });
 
   /** Shared by the edit and reject modals: decide, then close the modal or say why not. */
-  const submitDecision = (toDecision: (values: Record<string, Record<string, { value?: string | null | undefined }>>) => Decision | { errors: Record<string, string> }) =>
+  const submitDecision = (
+    toDecision: (values: Record<string, Record<string, { value?: string | null | undefined }>>, original: { subject: string } | undefined) => Decision | { errors: Record<string, string> },
+  ) =>
     async ({ ack, body }: SlackViewMiddlewareArgs) => {
       const parsed = submission.safeParse(body);
       const team = parsed.success ? teamOf(parsed.data) : undefined;
@@ -124,20 +144,29 @@ export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps):
         await ack({ response_action: 'update', view: noticeModal('Not saved', 'Slack sent a form I could not read; nothing was changed. Please try again from the message.') });
         return;
       }
-      const decision = toDecision(parsed.data.view.state.values);
+      const approval = await findApproval(deps.db, approvalId).catch(() => undefined);
+      const decision = toDecision(parsed.data.view.state.values, approval ? effectiveDraft(approval) : undefined);
       if ('errors' in decision) {
         await ack({ response_action: 'errors', errors: decision.errors });
         return;
       }
-      const outcome = await decide(deps, { approvalId, teamId: team.teamId, userId: parsed.data.user.id }, decision);
+      let outcome;
+      try {
+        outcome = await decide(deps, { approvalId, teamId: team.teamId, userId: parsed.data.user.id }, decision);
+      } catch (e) {
+        deps.logger.error('deciding from a modal failed', e);
+        await ack({ response_action: 'update', view: noticeModal('Not saved', 'Something went wrong on our side and your decision was not saved. Close this and try again from the message.') });
+        return;
+      }
       if (outcome.ok) await ack({ response_action: 'clear' });
       else await ack({ response_action: 'update', view: noticeModal('Nothing changed', refusalText(outcome)) });
     };
 
   app.view(
     EDIT_DRAFT_CALLBACK,
-    submitDecision((values) => {
-      const subject = values[EditDraftField.subject]?.[EditDraftField.subject]?.value?.trim() ?? '';
+    submitDecision((values, original) => {
+      // A cleared subject keeps the draft's: an email with no subject is rarely what was meant.
+      const subject = values[EditDraftField.subject]?.[EditDraftField.subject]?.value?.trim() || original?.subject || '';
       const text = values[EditDraftField.text]?.[EditDraftField.text]?.value ?? '';
       if (text.trim() === '') return { errors: { [EditDraftField.text]: 'The reply cannot be empty. To not send anything, use Reject.' } };
       return { decision: 'approve', editedDraft: { subject, text } };

@@ -1,5 +1,5 @@
 import type { DeciderCheck } from '../../approvals/decide.ts';
-import { userMention } from '../text.ts';
+import { escapeMrkdwn, userMention } from '../text.ts';
 
 const when = (d: Date | null) => (d ? ` at <!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>` : '');
 
@@ -11,7 +11,7 @@ export function refusalText(check: Exclude<DeciderCheck, { ok: true }>): string 
     case 'wrong_team':
       return 'This approval belongs to another Slack workspace, so you cannot decide on it.';
     case 'not_allowed':
-      return `Only ${check.approverUserIds.map(userMention).join(', ')} can decide on drafts from ${check.identity.emailAddress}. Nothing was changed.`;
+      return `Only ${check.approverUserIds.map(userMention).join(', ')} can decide on drafts from ${escapeMrkdwn(check.identity.emailAddress)}. Nothing was changed.`;
     case 'not_pending': {
       const a = check.approval;
       switch (a.status) {
@@ -20,7 +20,7 @@ export function refusalText(check: Exclude<DeciderCheck, { ok: true }>): string 
         case 'rejected':
           return `Already rejected by ${userMention(a.decidedByUserId ?? 'unknown')}${when(a.decidedAt)}. Nothing was changed.`;
         case 'cancelled':
-          return `This draft was cancelled${a.closedReason ? ` (${a.closedReason})` : ''}; it will not be sent.`;
+          return `This draft was cancelled${a.closedReason ? ` (${escapeMrkdwn(a.closedReason.slice(0, 500))})` : ''}; it will not be sent.`;
         case 'expired':
           return 'This draft expired before anyone decided; it was not sent.';
         default:

@@ -13,7 +13,7 @@ import { mayCreateIdentities } from '../workspace/permissions.ts';
 
 export const COMMAND = '/identity';
 
-type Respond = (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>;
+type Respond = (message: { response_type: 'ephemeral'; text: string; blocks?: unknown[] }) => Promise<unknown>;
 
 export function registerIdentityCommand(app: App, deps: SlackDeps): void {
   app.command(COMMAND, async ({ ack, body, client, respond }) => {
@@ -23,35 +23,58 @@ export function registerIdentityCommand(app: App, deps: SlackDeps): void {
       return;
     }
     const command = parsed.data;
-    const [sub = '', ...rest] = command.text.trim().split(/\s+/);
-    switch (sub.toLowerCase()) {
-      case '':
-      case 'new':
-      case 'create':
-        await ack();
-        await openCreateModal(deps, client, command, respond);
-        return;
-      case 'list':
-        await ack();
-        await respond(listMessage(await listIdentities(deps, { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null })));
-        return;
-      case 'connect': {
-        await ack();
-        const reply = await openConnect(deps.workspace, client, { teamId: command.team_id, userId: command.user_id, triggerId: command.trigger_id });
-        if (reply) await respond(reply);
-        return;
-      }
-      case 'disconnect':
-        await ack();
-        await respond(await runDisconnect(deps.workspace, client, { teamId: command.team_id, userId: command.user_id }));
-        return;
-      case 'help':
-        await ack(helpMessage(undefined, await connectionStatus(deps.workspace, command.team_id)));
-        return;
-      default:
-        await ack(helpMessage([sub, ...rest].join(' '), await connectionStatus(deps.workspace, command.team_id)));
+    let acked = false;
+    const ackOnce = async (message?: Parameters<typeof ack>[0]) => {
+      acked = true;
+      await ack(message);
+    };
+    try {
+      await dispatch(deps, command, client, ackOnce, respond);
+    } catch (e) {
+      // Whatever broke (the database, a bug), the person gets an answer, not a timeout.
+      deps.logger.error(`/identity ${command.text.slice(0, 40)} failed`, e);
+      const text = 'Something went wrong on our side and nothing was changed. Please try again in a moment.';
+      if (!acked) await ack({ response_type: 'ephemeral', text });
+      else await respond({ response_type: 'ephemeral', text }).catch(() => deps.logger.warn('could not report the failure to the user'));
     }
   });
+}
+
+async function dispatch(
+  deps: SlackDeps,
+  command: SlashCommand,
+  client: App['client'],
+  ack: (message?: { response_type: 'ephemeral'; text: string; blocks?: unknown[] }) => Promise<void>,
+  respond: Respond,
+): Promise<void> {
+  const [sub = '', ...rest] = command.text.trim().split(/\s+/);
+  switch (sub.toLowerCase()) {
+    case '':
+    case 'new':
+    case 'create':
+      await ack();
+      await openCreateModal(deps, client, command, respond);
+      return;
+    case 'list':
+      await ack();
+      await respond(listMessage(await listIdentities(deps, { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null })));
+      return;
+    case 'connect': {
+      await ack();
+      const reply = await openConnect(deps.workspace, client, { teamId: command.team_id, userId: command.user_id, triggerId: command.trigger_id });
+      if (reply) await respond(reply);
+      return;
+    }
+    case 'disconnect':
+      await ack();
+      await respond(await runDisconnect(deps.workspace, client, { teamId: command.team_id, userId: command.user_id }));
+      return;
+    case 'help':
+      await ack(helpMessage(undefined, await connectionStatus(deps.workspace, command.team_id)));
+      return;
+    default:
+      await ack(helpMessage([sub, ...rest].join(' '), await connectionStatus(deps.workspace, command.team_id)));
+  }
 }
 
 async function openCreateModal(deps: SlackDeps, client: App['client'], command: SlashCommand, respond: Respond): Promise<void> {

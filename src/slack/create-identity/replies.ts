@@ -1,6 +1,7 @@
 import type { types as slack } from '@slack/bolt';
 import type { ApiField, CreateIdentityOutcome } from '../../identities/create-identity.ts';
 import type { FieldErrors } from './form.ts';
+import { escapeMrkdwn } from '../text.ts';
 import { blockedView, createIdentityModal, createdView, creatingView, Field, type FieldId, type FormDraft } from './views.ts';
 
 /** How to answer a submission: field errors, or a view to show in the modal's place. */
@@ -82,7 +83,7 @@ export function replyFor(outcome: CreateIdentityOutcome, draft: FormDraft, priva
       const errors: FieldErrors = {};
       for (const [apiField, msg] of Object.entries(outcome.fields) as [ApiField, string][]) errors[FIELD_OF_API[apiField]] = msg;
       if (outcome.general.length === 0 && Object.keys(errors).length > 0) return { kind: 'errors', errors };
-      return formWith(`The platform refused this identity: ${[...Object.entries(errors).map(([f, m]) => `${FIELD_LABEL[f as FieldId]}: ${m}`), ...outcome.general].join('; ')}`);
+      return formWith(`The platform refused this identity: ${escapeMrkdwn([...Object.entries(errors).map(([f, m]) => `${FIELD_LABEL[f as FieldId]}: ${m}`), ...outcome.general].join('; ').slice(0, 2000))}`);
     }
     case 'unavailable':
       return formWith(
