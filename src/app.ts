@@ -6,6 +6,8 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { healthRoute, routeHandler, type Route } from './http/routes.ts';
 import { createCatalog } from './identities/catalog.ts';
+import { announceIdentityHandler } from './identities/announcement.ts';
+import { ANNOUNCE_JOB } from './identities/store.ts';
 import type { Logger } from './logger.ts';
 import type { IdentitiesApi } from './platform/identities-api.ts';
 import { registerIdentityCommand } from './slack/commands/identity-command.ts';
@@ -76,20 +78,18 @@ export function buildApp(deps: AppDeps) {
     logger,
     ackBudgetMs: deps.tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS,
     workspace,
+    wake: () => worker.wake(),
   };
 
   // Background work: approval messages, their updates, and decisions reported to the platform.
+  const backgroundSlack = createApprovalGateway({ apiUrl: config.slack.apiUrl, botTokenForTeam, logger });
   const worker = createWorker({
     db,
     logger: logger.child('jobs'),
-    handlers: approvalJobHandlers({
-      db,
-      slack: createApprovalGateway({ apiUrl: config.slack.apiUrl, botTokenForTeam, logger }),
-      api: deps.api,
-      catalog,
-      tokenForTeam,
-      logger: logger.child('approvals'),
-    }),
+    handlers: {
+      ...approvalJobHandlers({ db, slack: backgroundSlack, api: deps.api, catalog, tokenForTeam, logger: logger.child('approvals') }),
+      [ANNOUNCE_JOB]: announceIdentityHandler({ db, slack: backgroundSlack }),
+    },
     ...(deps.tuning?.pollIntervalMs ? { pollIntervalMs: deps.tuning.pollIntervalMs } : {}),
     ...(deps.tuning?.workerId ? { workerId: deps.tuning.workerId } : {}),
   });

@@ -1,9 +1,12 @@
+import type { Database } from '../db/client.ts';
+import type { JobHandler } from '../jobs/queue.ts';
+import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';
 import { context, escapeMrkdwn, section, userMention } from '../slack/text.ts';
-import type { StoredIdentity } from './store.ts';
+import { findIdentity, type StoredIdentity } from './store.ts';
 
 /** The note posted in a new approval channel. */
-export function announcementMessage(identity: StoredIdentity): SlackMessage {
+export function announcementMessage(identity: StoredIdentity): SlackMessage & { blocks: NonNullable<SlackMessage['blocks']> } {
   const who = identity.createdByUserId ? userMention(identity.createdByUserId) : 'Someone';
   const approvers =
     identity.approverUserIds.length > 0
@@ -16,5 +19,19 @@ export function announcementMessage(identity: StoredIdentity): SlackMessage {
       section(`:envelope_with_arrow: ${who} created *${escapeMrkdwn(identity.emailAddress)}* (${escapeMrkdwn(identity.displayName)}).`),
       context(`Drafted replies from this address will be posted here for approval. ${approvers}`),
     ],
+  };
+}
+
+/** The job that posts the announcement; Slack failures are retried by the queue. */
+export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGateway }): JobHandler {
+  return async (job) => {
+    const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
+    const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
+    if (!identity) return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
+    const posted = await deps.slack.postNote(identity.teamId, { channel: identity.approvalChannelId, ...announcementMessage(identity) });
+    if (posted.ok) return { status: 'done' };
+    const error = `announcement: ${posted.failure.error}`;
+    if (posted.failure.retryAfterMs !== undefined) return { status: 'retry', error, retryAfterMs: posted.failure.retryAfterMs };
+    return posted.failure.retryable ? { status: 'retry', error } : { status: 'dead', error };
   };
 }

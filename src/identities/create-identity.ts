@@ -6,7 +6,6 @@ import { slackApprovalChannel, type Identity, type IdentityCreate } from '../pla
 import type { Logger } from '../logger.ts';
 import type { ChannelGateway } from '../slack/channel-gateway.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
-import { announcementMessage } from './announcement.ts';
 import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
 
 /** How long a person waits (behind a "creating…" modal) before we give up and say so. */
@@ -34,7 +33,7 @@ export interface CreateIdentityRequest {
 export type ApiField = keyof IdentityCreate;
 
 export type CreateIdentityOutcome =
-  | { ok: true; identity: StoredIdentity; notePosted: boolean }
+  | { ok: true; identity: StoredIdentity }
   | { ok: false; code: 'in_progress' }
   | { ok: false; code: 'token_missing' }
   | { ok: false; code: 'token_rejected'; status: number }
@@ -51,6 +50,8 @@ export interface CreateIdentityDeps {
   tokenForTeam: TokenForTeam;
   channels: ChannelGateway;
   logger: Logger;
+  /** Pokes the job worker, which posts the announcement. */
+  wake: () => void;
 }
 
 export function requestBody(req: CreateIdentityRequest, channelName: string | null): IdentityCreate {
@@ -93,7 +94,7 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
   const claim = await claimCreation(deps.db, { viewId: req.viewId, teamId: req.teamId, userId: req.userId });
   if (!claim.owned) {
     const stored = claim.row.status === 'succeeded' && claim.row.identityId ? await findIdentity(deps.db, claim.row.identityId) : undefined;
-    if (stored) return { ok: true, identity: stored, notePosted: true };
+    if (stored) return { ok: true, identity: stored };
     return { ok: false, code: 'in_progress' };
   }
 
@@ -163,14 +164,8 @@ async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityReques
     return { ok: false, code: 'not_saved', detail: 'database' };
   }
 
-  let notePosted = true;
-  try {
-    await deps.channels.postMessage(req.approvalChannelId, announcementMessage(stored));
-  } catch (e) {
-    notePosted = false;
-    deps.logger.warn(`could not announce identity ${stored.id} in ${req.approvalChannelId}`, e);
-  }
-  return { ok: true, identity: stored, notePosted };
+  deps.wake();
+  return { ok: true, identity: stored };
 }
 
 /** The identity an earlier, unanswered try of this same modal created, if the platform has it. */

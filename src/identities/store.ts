@@ -2,6 +2,9 @@ import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { identities, identityCreations } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { enqueue } from '../jobs/queue.ts';
+
+export const ANNOUNCE_JOB = 'identity.announce';
 
 export type StoredIdentity = typeof identities.$inferSelect;
 export type NewIdentity = typeof identities.$inferInsert;
@@ -74,6 +77,8 @@ export async function completeCreation(db: Database, viewId: string, identity: N
       details: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds },
     });
     if (!stored) throw new Error(`identity ${identity.id} was not stored`);
+    // Announced by a durable job: after the modal has answered, and retried if Slack is busy.
+    await enqueue(tx, { kind: ANNOUNCE_JOB, payload: { identityId: stored.id }, dedupeKey: `announce:${stored.id}` });
     return stored;
   });
 }

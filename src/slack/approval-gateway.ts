@@ -15,6 +15,8 @@ export interface ApprovalGateway {
     teamId: string,
     message: { channel: string; threadTs: string | null; text: string; blocks: slack.KnownBlock[]; approvalId: string },
   ): Promise<SlackResult<{ ts: string }>>;
+  /** A plain bot message (no approval metadata). */
+  postNote(teamId: string, message: { channel: string; text: string; blocks: slack.KnownBlock[] }): Promise<SlackResult<void>>;
   update(teamId: string, message: { channel: string; ts: string; text: string; blocks: slack.KnownBlock[] }): Promise<SlackResult<void>>;
   /** Our message for this approval posted since `sinceSeconds`, if Slack has one. */
   findPosted(teamId: string, where: { channel: string; threadTs: string | null; sinceSeconds: number; approvalId: string }): Promise<SlackResult<string | null>>;
@@ -73,6 +75,10 @@ export function createApprovalGateway(deps: { apiUrl: string; botTokenForTeam: (
           unfurl_media: false,
         });
         return { ts: z.object({ ts: z.string() }).parse(result).ts };
+      }),
+    postNote: (teamId, m) =>
+      call(teamId, async (client) => {
+        await client.chat.postMessage({ channel: m.channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false });
       }),
     update: (teamId, m) =>
       call(teamId, async (client) => {

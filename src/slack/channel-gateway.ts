@@ -16,7 +16,6 @@ export interface SlackMessage {
 export interface ChannelGateway {
   /** Makes sure the bot can post in the channel, joining it when it is public. */
   prepareChannel(channelId: string): Promise<ChannelReadiness>;
-  postMessage(channelId: string, message: SlackMessage): Promise<{ ts: string }>;
 }
 
 const channelInfo = z.object({
@@ -51,10 +50,6 @@ export function slackChannelGateway(client: WebClient): ChannelGateway {
       } catch (e) {
         return { ok: false, reason: 'slack_error', detail: describeSlackError(e).error };
       }
-    },
-    async postMessage(channelId, message) {
-      const result = await client.chat.postMessage({ channel: channelId, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
-      return { ts: z.object({ ts: z.string() }).parse(result).ts };
     },
   };
 }

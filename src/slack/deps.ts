@@ -18,4 +18,6 @@ export interface SlackDeps {
    */
   ackBudgetMs: number;
   workspace: WorkspaceDeps;
+  /** Pokes the background job worker after enqueueing work. */
+  wake: () => void;
 }

@@ -175,8 +175,9 @@ describe('submitting the create modal', () => {
     const audit = await db.db.select().from(auditLog).where(eq(auditLog.action, 'identity.created'));
     expect(audit).toEqual([expect.objectContaining({ actorUserId: ALICE, subjectId: identity.id })]);
 
-    const note = h.slack.messages(PUBLIC_CHANNEL.id).find((m) => m.user === TEAM.botUserId);
-    expect(note?.text).toContain(`<@${ALICE}> created support@acme.com`);
+    await h.drain();
+    const notes = h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId);
+    expect(notes.map((m) => m.text)).toEqual([expect.stringContaining(`<@${ALICE}> created support@acme.com`)]);
   });
 
   it('sends the chosen approvers as approver_user_ids', async () => {
@@ -340,6 +341,16 @@ describe('submitting the create modal', () => {
     expect(await db.db.select().from(identities)).toHaveLength(1);
     const creations = await db.db.select().from(identityCreations).where(and(eq(identityCreations.viewId, viewId), eq(identityCreations.status, 'succeeded')));
     expect(creations).toHaveLength(1);
+  });
+
+  it('posts the announcement later when Slack rate-limits it, and the identity is created regardless', async () => {
+    h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    const viewId = await h.openCreateModal();
+    const res = await submit(viewId, fill(h));
+    expect(res.ack.kind).toBe('update');
+    expect(viewText(h.slack.view(viewId))).toContain('support@acme.com');
+    await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).some((m) => m.user === TEAM.botUserId), 'the announcement after Retry-After', 10_000);
+    expect(h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId)).toHaveLength(1);
   });
 
   it('a replayed submission of a finished modal shows the same identity and creates nothing new', async () => {

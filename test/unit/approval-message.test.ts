@@ -189,7 +189,7 @@ describe('approvalMessage', () => {
     const line = (state: ApprovalView['state']) => allTexts(approvalMessage(approval({ state })).blocks).join('\n');
     expect(line(decided({ report: 'pending' }))).toContain('Sending…');
     expect(line(decided({ decision: 'reject', report: 'accepted' }))).toContain('The assistant was told.');
-    expect(line(decided({ report: 'failed' }))).toContain('Could not reach the platform; will keep trying.');
+    expect(line(decided({ report: 'failed' }))).toContain('the decision was not delivered and nothing was sent');
     expect(line(decided({ report: 'refused', reportDetail: 'approval already decided.' }))).toContain(
       ':warning: The platform did not accept this decision: approval already decided. Nothing was sent.',
     );

@@ -60,7 +60,6 @@ export function replyFor(outcome: CreateIdentityOutcome, draft: FormDraft, priva
         emailAddress: outcome.identity.emailAddress,
         channelId: outcome.identity.approvalChannelId,
         approverUserIds: outcome.identity.approverUserIds,
-        notePosted: outcome.notePosted,
       }),
     };
   }

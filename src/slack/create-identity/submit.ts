@@ -53,7 +53,7 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
     }
 
     const work: Promise<Settled> = createIdentity(
-      { db: deps.db, api: deps.api, tokenForTeam: deps.tokenForTeam, channels: slackChannelGateway(client), logger: deps.logger },
+      { db: deps.db, api: deps.api, tokenForTeam: deps.tokenForTeam, channels: slackChannelGateway(client), logger: deps.logger, wake: deps.wake },
       { viewId: view.id, teamId: team.teamId, enterpriseId: team.enterpriseId, userId: user.id, ...checked.form },
     ).then(
       (outcome) => ({ done: true, outcome }),

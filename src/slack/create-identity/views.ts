@@ -218,7 +218,7 @@ export function creatingView(privateMetadata: string): slack.ModalView {
   ], privateMetadata);
 }
 
-export function createdView(input: { emailAddress: string; channelId: string; approverUserIds: string[]; notePosted: boolean }): slack.ModalView {
+export function createdView(input: { emailAddress: string; channelId: string; approverUserIds: string[] }): slack.ModalView {
   const approvers =
     input.approverUserIds.length > 0
       ? `Only ${input.approverUserIds.map(userMention).join(', ')} may approve.`
@@ -227,7 +227,6 @@ export function createdView(input: { emailAddress: string; channelId: string; ap
     section(`:white_check_mark: *${escapeMrkdwn(input.emailAddress)}* is ready.`),
     section(`Drafted replies will be posted in ${channelMention(input.channelId)} for approval. ${approvers}`),
   ];
-  if (!input.notePosted) blocks.push(context(`I could not post the announcement in ${channelMention(input.channelId)}; the identity itself is fine.`));
   return infoModal('Identity created', blocks);
 }
 
