@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault suite has its own command (npm run test:faults) and config.
+    exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/support/database-setup.ts'],
     // Each file opens its own database (PGlite is ~250 MB); two cores, two workers.
     pool: 'forks',

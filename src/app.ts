@@ -20,6 +20,7 @@ import { linkedTokensFor, tokenForTeamFromLinks } from './workspaces/links.ts';
 import { registerWorkspaceListeners, type WorkspaceDeps } from './slack/workspace/connect.ts';
 import { registerInstallEvents } from './slack/workspace/install-events.ts';
 import { approvalJobHandlers } from './approvals/delivery.ts';
+import { createChannelPacer } from './approvals/channel-pacer.ts';
 import { expireOverdue } from './approvals/expiry.ts';
 import { createIdentityResolver } from './approvals/identity-resolver.ts';
 import { receiveApprovalEvent } from './approvals/intake.ts';
@@ -34,7 +35,7 @@ export interface AppDeps {
   api: IdentitiesApi;
   logger: Logger;
   /** Overrides for tests and benchmarks. */
-  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string };
+  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string; channelIntervalMs?: number };
 }
 
 export interface RunningApp {
@@ -87,9 +88,10 @@ export function buildApp(deps: AppDeps) {
     db,
     logger: logger.child('jobs'),
     handlers: {
-      ...approvalJobHandlers({ db, slack: backgroundSlack, api: deps.api, catalog, tokenForTeam, logger: logger.child('approvals') }),
+      ...approvalJobHandlers({ db, pacer: createChannelPacer(deps.tuning?.channelIntervalMs ?? 1000), slack: backgroundSlack, api: deps.api, catalog, tokenForTeam, logger: logger.child('approvals') }),
       [ANNOUNCE_JOB]: announceIdentityHandler({ db, slack: backgroundSlack }),
     },
+    leaseMs: config.jobLeaseMs,
     ...(deps.tuning?.pollIntervalMs ? { pollIntervalMs: deps.tuning.pollIntervalMs } : {}),
     ...(deps.tuning?.workerId ? { workerId: deps.tuning.workerId } : {}),
   });

@@ -10,11 +10,13 @@ import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackFailure } from '../slack/slack-errors.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
+import type { ChannelPacer } from './channel-pacer.ts';
 import { effectiveDraft, renderApproval } from './render.ts';
-import { findApproval, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
+import { clearPostAttempt, findApproval, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
 export interface DeliveryDeps {
   db: Database;
+  pacer: ChannelPacer;
   slack: ApprovalGateway;
   api: IdentitiesApi;
   catalog: Catalog;
@@ -26,6 +28,9 @@ const payload = z.object({ approvalId: z.string().min(1) });
 
 /** Slack errors that no retry will fix. */
 const PERMANENT_SLACK_ERRORS = new Set(['channel_not_found', 'is_archived', 'not_in_channel', 'invalid_auth', 'account_inactive', 'token_revoked', 'no_bot_token', 'invalid_blocks', 'msg_too_long', 'msg_blocks_too_long', 'invalid_arguments', 'message_not_found', 'cant_update_message']);
+
+/** Failures after which Slack may or may not have done the work (no answer, or a server error). */
+const AMBIGUOUS_SLACK_FAILURES = /^(request_failed|http_5\d\d|internal_error|fatal_error|service_unavailable|request_timeout)$/;
 
 function fromSlack(failure: SlackFailure, what: string): JobOutcome {
   const error = `${what}: ${failure.error}`;
@@ -83,10 +88,18 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       }
     }
 
+    const wait = deps.pacer.reserve(approval.channelId, approval.id);
+    if (wait > 0) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: wait };
+
     const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
     await markPostAttempt(deps.db, approval.id);
     const posted = await deps.slack.post(approval.teamId, { channel: approval.channelId, threadTs, approvalId: approval.id, ...message });
-    if (!posted.ok) return fromSlack(posted.failure, 'chat.postMessage');
+    if (!posted.ok) {
+      if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(approval.channelId, posted.failure.retryAfterMs);
+      // Slack answered "no": nothing was posted, so the next try need not look for it first.
+      if (!AMBIGUOUS_SLACK_FAILURES.test(posted.failure.error)) await clearPostAttempt(deps.db, approval.id);
+      return fromSlack(posted.failure, 'chat.postMessage');
+    }
     await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
     return refreshIfChanged(deps, approval.id, approval.version);
   };

@@ -39,6 +39,10 @@ export async function markPostAttempt(db: Database, id: string): Promise<void> {
   await db.update(approvals).set({ postAttemptedAt: sql`coalesce(${approvals.postAttemptedAt}, now())` }).where(eq(approvals.id, id));
 }
 
+export async function clearPostAttempt(db: Database, id: string): Promise<void> {
+  await db.update(approvals).set({ postAttemptedAt: null }).where(eq(approvals.id, id));
+}
+
 export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<void> {
   await db.update(approvals).set({ messageTs: message.ts, threadTs: message.threadTs, updatedAt: sql`now()` }).where(eq(approvals.id, id));
 }

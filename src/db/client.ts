@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -34,6 +32,8 @@ export async function openDatabase(url: string, options: { maxConnections?: numb
 }
 
 async function openPglite(url: string): Promise<DatabaseHandle> {
+  // Loaded only when used: the WASM build costs memory a postgres.js deployment should not pay.
+  const { PGlite } = await import('@electric-sql/pglite');
   let client: PGlite;
   if (url === 'memory://') {
     client = new PGlite();
@@ -47,7 +47,8 @@ async function openPglite(url: string): Promise<DatabaseHandle> {
 }
 
 /** Wraps an open PGlite (tests start one from a prepared snapshot). */
-export function pgliteHandle(client: PGlite): DatabaseHandle {
+export async function pgliteHandle(client: PGlite): Promise<DatabaseHandle> {
+  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
   const db = drizzlePglite({ client, schema });
   return {
     db,

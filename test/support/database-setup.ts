@@ -24,7 +24,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     };
   }
   const client = new PGlite();
-  const handle = pgliteHandle(client);
+  const handle = await pgliteHandle(client);
   await handle.migrate();
   const dump = await client.dumpDataDir('gzip');
   mkdirSync(new URL('.', PGLITE_SNAPSHOT), { recursive: true });

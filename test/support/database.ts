@@ -53,7 +53,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const snapshot = new Blob([readFileSync(PGLITE_SNAPSHOT)]);
     const client = new PGlite({ loadDataDir: snapshot });
     await client.waitReady;
-    handle = pgliteHandle(client);
+    handle = await pgliteHandle(client);
   }
   return {
     ...handle,

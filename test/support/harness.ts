@@ -114,7 +114,7 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
     database: opts.database,
     api: apiClient,
     logger,
-    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, workerId: opts.workerId, ...(opts.ackBudgetMs ? { ackBudgetMs: opts.ackBudgetMs } : {}) },
+    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, channelIntervalMs: 0, workerId: opts.workerId, ...(opts.ackBudgetMs ? { ackBudgetMs: opts.ackBudgetMs } : {}) },
   });
   const running = await start(0);
   const baseUrl = `http://127.0.0.1:${running.port}`;

@@ -1,0 +1,48 @@
+/**
+ * The baseline: a bare Bolt 5 app that only does what the framework must — ack and
+ * views.open for /identity; the same platform call then ack for the modal. Run as a
+ * child process by bench/run.ts, beside our app, against the same fakes.
+ */
+import { App } from '@slack/bolt';
+import { request } from 'undici';
+
+const env = process.env as Record<string, string>;
+const app = new App({
+  signingSecret: env.SLACK_SIGNING_SECRET!,
+  authorize: async () => ({ botToken: env.SLACK_BOT_TOKEN! }),
+  clientOptions: { slackApiUrl: env.SLACK_API_URL!, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
+  logLevel: 'error' as never,
+});
+
+app.command('/identity', async ({ ack, body, client }) => {
+  await ack();
+  await client.views.open({
+    trigger_id: body.trigger_id,
+    view: {
+      type: 'modal',
+      callback_id: 'identity_create',
+      title: { type: 'plain_text', text: 'New email identity' },
+      submit: { type: 'plain_text', text: 'Create' },
+      blocks: [{ type: 'input', block_id: 'local_part', label: { type: 'plain_text', text: 'Address' }, element: { type: 'plain_text_input', action_id: 'local_part' } }],
+    },
+  });
+});
+
+app.view('identity_create', async ({ ack, view }) => {
+  const values = view.state.values as Record<string, Record<string, { value?: string; selected_option?: { value: string }; selected_conversation?: string }>>;
+  const res = await request(`${env.IDENTITIES_API_URL}/v1/identities`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${env.IDENTITIES_API_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      domain_id: values.domain?.domain?.selected_option?.value,
+      local_part: values.local_part?.local_part?.value,
+      display_name: values.display_name?.display_name?.value,
+      approval_channel: { type: 'slack', team_id: 'T', channel_id: values.approval_channel?.approval_channel?.selected_conversation, channel_name: null },
+    }),
+  });
+  await res.body.text();
+  await ack({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Done' }, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'created' } }] } });
+});
+
+await app.start({ port: Number(env.PORT), host: '127.0.0.1' } as never);
+process.stdout.write('listening\n');

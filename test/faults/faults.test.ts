@@ -1,0 +1,233 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signPayload } from '../../src/approvals/webhook-signature.ts';
+import { approvals } from '../../src/db/schema.ts';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.ts';
+import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { createSlackClient } from '../support/slack-client.ts';
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import type { ApprovalEvent } from '../../src/platform/schemas.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** Every approval shown exactly once, and no approval decided twice at the platform. */
+function expectExactlyOnce(slack: FakeSlack, api: FakeIdentitiesApi, events: ApprovalEvent[], decided: Set<string>) {
+  const posted = slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.metadata !== undefined).map((m) => JSON.stringify(m.metadata).match(/[0-9a-f-]{36}/)?.[0]);
+  expect(posted.length).toBe(new Set(posted).size);
+  expect(new Set(posted)).toEqual(new Set(events.map((e) => e.data.approval_id)));
+  for (const e of events) expect(api.decisions(e.data.approval_id).length).toBe(decided.has(e.data.approval_id) ? 1 : 0);
+}
+
+describe('the app killed with SIGKILL at random points during a burst', () => {
+  it('loses nothing and does nothing twice over several kill/restart cycles', async () => {
+    const slack = await startFakeSlack({ chatWritePublic: false, triggerTtlMs: 600_000 });
+    const api = await startFakeIdentitiesApi();
+    const dataDir = mkdtempSync(join(tmpdir(), 'faults-kill-'));
+    const pg = serverUrl() ? await createTestDatabase() : undefined;
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    try {
+      const workspace = api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
+      slack.addTeam({ ...TEAM });
+      slack.addUser({ id: ALICE, teamId: TEAM.id, name: 'alice' });
+      slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE, TEAM.botUserId] });
+      const created = await fetch(`${api.url}/v1/identities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ domain_id: workspace.domains[0]!.id, local_part: 'support', display_name: 'Support', approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name } }),
+      });
+      const identity = (await created.json()) as { id: string; workspace_id: string };
+      const launch = () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            SLACK_SIGNING_SECRET: SIGNING_SECRET,
+            SLACK_BOT_TOKEN: TEAM.botToken,
+            SLACK_API_URL: slack.apiUrl,
+            IDENTITIES_API_URL: api.url,
+            IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
+            APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+            DATABASE_URL: pg?.url ?? `file:${dataDir}`,
+            PORT: String(port),
+            JOB_LEASE_SECONDS: '5',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        return { child, output: () => out, exited: new Promise<void>((r) => child.on('exit', () => r())) };
+      };
+      const client = createSlackClient({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: slack });
+      /** The platform delivers at least once: it repeats a delivery until it gets a 2xx. */
+      const deliver = async (event: ApprovalEvent) => {
+        const raw = JSON.stringify(event);
+        const t = Math.floor(Date.now() / 1000);
+        const res = await fetch(`http://127.0.0.1:${port}/webhooks/approvals`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${signPayload(WEBHOOK_SECRET, t, raw)}` },
+          body: raw,
+        }).catch(() => undefined);
+        return res?.status === 202;
+      };
+
+      const events = Array.from({ length: 40 }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspace_id }));
+      for (const e of events) api.addApproval({ approvalId: e.data.approval_id, workspaceToken: PLATFORM_TOKEN });
+      const undelivered = new Set(events);
+      const decided = new Set<string>();
+      // Slack is slow, so kills land while posts and reports are in flight.
+      slack.failNext('chat.postMessage', { delayMs: 150 }, 200);
+
+      for (let cycle = 0; cycle < 4; cycle++) {
+        const app = launch();
+        await waitFor(() => app.output().includes('listening on port'), 'the app to start', 60_000);
+        const killAt = Date.now() + 300 + Math.floor(Math.random() * 1500);
+        while (Date.now() < killAt) {
+          for (const e of [...undelivered].slice(0, 5)) if (await deliver(e)) undelivered.delete(e);
+          // Click approve on posted messages, as people would, some of them twice.
+          for (const m of slack.messages(PUBLIC_CHANNEL.id).filter((x) => x.metadata !== undefined).slice(0, 10 + cycle * 5)) {
+            const id = JSON.stringify(m.metadata).match(/[0-9a-f-]{36}/)![0];
+            if (decided.has(id) && Math.random() < 0.7) continue;
+            const res = await client
+              .blockActions({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id, messageTs: m.ts, actionId: 'approval_approve', blockId: 'approval_actions', value: id, bypassClientChecks: true })
+              .catch(() => undefined);
+            if (res?.status === 200) decided.add(id);
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        app.child.kill('SIGKILL');
+        await app.exited;
+      }
+
+      // A last, uninterrupted run finishes the work.
+      const app = launch();
+      try {
+        await waitFor(() => app.output().includes('listening on port'), 'the final start', 60_000);
+        for (const e of [...undelivered]) if (await deliver(e)) undelivered.delete(e);
+        expect(undelivered.size).toBe(0);
+        await waitFor(() => slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.metadata !== undefined).length >= events.length, 'every approval posted', 90_000);
+        // A click acked just before a kill may or may not have been stored; the ones stored must be reported once.
+        await waitFor(() => [...decided].every((id) => api.decisions(id).length >= 1 || api.approvalStatus(id) === 'pending'), 'reports', 90_000);
+        await new Promise((r) => setTimeout(r, 3000));
+        const reported = new Set(events.map((e) => e.data.approval_id).filter((id) => api.decisions(id).length > 0));
+        for (const id of reported) expect(decided.has(id)).toBe(true);
+        expectExactlyOnce(slack, api, events, reported);
+      } finally {
+        app.child.kill('SIGTERM');
+        await app.exited;
+      }
+    } finally {
+      await slack.close();
+      await api.close();
+      await pg?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('outages, in process', () => {
+  let db: TestDatabase;
+  let h: Harness;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+  beforeEach(async () => {
+    await db.reset();
+    h = await startHarness(db);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  async function burst(n: number) {
+    const identity = await h.seedIdentity();
+    const events = Array.from({ length: n }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }));
+    for (const e of events) h.api.addApproval({ approvalId: e.data.approval_id, workspaceToken: PLATFORM_TOKEN });
+    return events;
+  }
+  const messageOf = (id: string) => h.slack.messages(PUBLIC_CHANNEL.id).find((m) => JSON.stringify(m.metadata ?? '').includes(id));
+
+  it('survives storms of Slack 429s and 5xx: every approval posted once, every decision reported once', async () => {
+    const events = await burst(30);
+    h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 15);
+    h.slack.failNext('chat.update', { status: 503 }, 10);
+    await Promise.all(events.map((e) => h.deliver(e)));
+    h.slack.failNext('chat.postMessage', { status: 502 }, 10);
+    await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).length === events.length, 'every post', 60_000);
+    const decided = new Set(events.slice(0, 10).map((e) => e.data.approval_id));
+    await Promise.all(
+      [...decided].flatMap((id) =>
+        [ALICE, BOB].map((user) =>
+          h.client.blockActions({ teamId: TEAM.id, userId: user, channelId: PUBLIC_CHANNEL.id, messageTs: messageOf(id)!.ts, actionId: 'approval_approve', blockId: 'approval_actions', value: id, bypassClientChecks: true }),
+        ),
+      ),
+    );
+    await waitFor(() => [...decided].every((id) => h.api.decisions(id).length === 1), 'the reports', 30_000);
+    await h.drain();
+    expectExactlyOnce(h.slack, h.api, events, decided);
+  });
+
+  it('keeps decisions made while the platform is down and delivers each once when it is back', async () => {
+    const events = await burst(12);
+    await Promise.all(events.map((e) => h.deliver(e)));
+    await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).length === events.length, 'every post', 30_000);
+    h.api.setDown(true);
+    const decided = new Set(events.map((e) => e.data.approval_id));
+    for (const id of decided) {
+      await h.client.blockActions({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id, messageTs: messageOf(id)!.ts, actionId: 'approval_approve', blockId: 'approval_actions', value: id });
+    }
+    await waitFor(() => h.api.requests.filter((r) => r.path.endsWith('/decision')).length >= decided.size, 'failed reports', 30_000);
+    expect((await db.db.select().from(approvals)).every((a) => a.status === 'approved')).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    h.api.setDown(false);
+    await waitFor(() => [...decided].every((id) => h.api.decisions(id).length === 1), 'the reports after recovery', 60_000);
+    await h.drain();
+    expectExactlyOnce(h.slack, h.api, events, decided);
+  });
+});
+
+describe.runIf(process.env.PG_THROWAWAY_DIR && process.env.PG_THROWAWAY_BIN && serverUrl())('the PostgreSQL server restarted during a burst', () => {
+  it('answers 503 while it is down, then stores and posts every event exactly once', async () => {
+    const db = await createTestDatabase();
+    const h = await startHarness(db);
+    try {
+      const identity = await h.seedIdentity();
+      const events = Array.from({ length: 60 }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }));
+      const pending = new Set(events);
+      const restart = new Promise<void>((resolve) => {
+        setTimeout(() => {
+          const as = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+          const [cmd, ...args] = [...as, `${process.env.PG_THROWAWAY_BIN}/pg_ctl`, '-D', `${process.env.PG_THROWAWAY_DIR}/data`, '-m', 'fast', '-w', 'restart'];
+          execFileSync(cmd!, args, { stdio: 'ignore' });
+          resolve();
+        }, 200);
+      });
+      const statuses: number[] = [];
+      const deadline = Date.now() + 60_000;
+      while (pending.size > 0 && Date.now() < deadline) {
+        for (const e of [...pending].slice(0, 10)) {
+          const res = await h.deliver(e).catch(() => ({ status: 0 }));
+          statuses.push(res.status);
+          if (res.status === 202) pending.delete(e);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await restart;
+      expect(pending.size).toBe(0);
+      expect(statuses.every((s) => s === 202 || s === 503 || s === 0)).toBe(true);
+      await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).length === events.length, 'every post after the restart', 60_000);
+      await h.drain();
+      expectExactlyOnce(h.slack, h.api, events, new Set());
+    } finally {
+      await h.close();
+      await db.close();
+    }
+  });
+});
