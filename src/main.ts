@@ -46,6 +46,12 @@ async function main(): Promise<void> {
     await database.close().catch(() => {});
     process.exit(0);
   };
+  // Nothing is held only in memory, so a crash loses nothing; exit and let the supervisor restart us.
+  // (Seen here: postgres.js 3.4.9 can throw from a timer when PostgreSQL drops a connection, porsager/postgres#1154.)
+  process.on('uncaughtException', (e) => {
+    logger.error('uncaught exception; exiting so the supervisor restarts the app', e);
+    process.exit(70);
+  });
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

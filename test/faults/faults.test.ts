@@ -196,37 +196,94 @@ describe('outages, in process', () => {
 describe.runIf(process.env.PG_THROWAWAY_DIR && process.env.PG_THROWAWAY_BIN && serverUrl())('the PostgreSQL server restarted during a burst', () => {
   it('answers 503 while it is down, then stores and posts every event exactly once', async () => {
     const db = await createTestDatabase();
-    const h = await startHarness(db);
+    const slack = await startFakeSlack({ chatWritePublic: false });
+    const api = await startFakeIdentitiesApi();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    let app: ReturnType<typeof spawn> | undefined;
+    let stopping = false;
+    let restarts = 0;
     try {
-      const identity = await h.seedIdentity();
-      const events = Array.from({ length: 60 }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }));
+      const workspace = api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
+      slack.addTeam({ ...TEAM });
+      slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [TEAM.botUserId] });
+      const created = await fetch(`${api.url}/v1/identities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ domain_id: workspace.domains[0]!.id, local_part: 'support', display_name: 'Support', approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name } }),
+      });
+      const identity = (await created.json()) as { id: string; workspace_id: string };
+      // The test is the supervisor: an app that exits is started again, as systemd or Kubernetes would.
+      const start = () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            SLACK_SIGNING_SECRET: SIGNING_SECRET,
+            SLACK_BOT_TOKEN: TEAM.botToken,
+            SLACK_API_URL: slack.apiUrl,
+            IDENTITIES_API_URL: api.url,
+            IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
+            APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+            DATABASE_URL: db.url!,
+            PORT: String(port),
+            JOB_LEASE_SECONDS: '5',
+          },
+          stdio: ['ignore', 'ignore', 'ignore'],
+        });
+        child.on('exit', () => {
+          if (stopping) return;
+          restarts += 1;
+          setTimeout(() => (app = start()), 200);
+        });
+        return child;
+      };
+      app = start();
+      const deliver = async (event: ApprovalEvent) => {
+        const raw = JSON.stringify(event);
+        const t = Math.floor(Date.now() / 1000);
+        const res = await fetch(`http://127.0.0.1:${port}/webhooks/approvals`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${signPayload(WEBHOOK_SECRET, t, raw)}` },
+          body: raw,
+        }).catch(() => undefined);
+        return res?.status ?? 0;
+      };
+      // Started when /healthz answers (it checks the database too).
+      const healthy = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
+      for (let i = 0; i < 600 && !(await healthy()); i++) await new Promise((r) => setTimeout(r, 100));
+      // One channel: posts are paced at one a second, as Slack allows.
+      const events = Array.from({ length: 24 }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspace_id }));
       const pending = new Set(events);
-      const restart = new Promise<void>((resolve) => {
-        setTimeout(() => {
+      const statuses: number[] = [];
+      let restarted = false;
+      const deadline = Date.now() + 90_000;
+      while (pending.size > 0 && Date.now() < deadline) {
+        for (const e of [...pending].slice(0, 10)) {
+          const status = await deliver(e);
+          statuses.push(status);
+          if (status === 202) pending.delete(e);
+        }
+        if (!restarted && statuses.filter((x) => x === 202).length >= 8) {
+          restarted = true;
           const as = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
           const [cmd, ...args] = [...as, `${process.env.PG_THROWAWAY_BIN}/pg_ctl`, '-D', `${process.env.PG_THROWAWAY_DIR}/data`, '-m', 'fast', '-w', 'restart'];
           execFileSync(cmd!, args, { stdio: 'ignore' });
-          resolve();
-        }, 200);
-      });
-      const statuses: number[] = [];
-      const deadline = Date.now() + 60_000;
-      while (pending.size > 0 && Date.now() < deadline) {
-        for (const e of [...pending].slice(0, 10)) {
-          const res = await h.deliver(e).catch(() => ({ status: 0 }));
-          statuses.push(res.status);
-          if (res.status === 202) pending.delete(e);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
-      await restart;
+      expect(restarted).toBe(true);
       expect(pending.size).toBe(0);
-      expect(statuses.every((s) => s === 202 || s === 503 || s === 0)).toBe(true);
-      await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).length === events.length, 'every post after the restart', 60_000);
-      await h.drain();
-      expectExactlyOnce(h.slack, h.api, events, new Set());
+      expect(statuses.every((x) => x === 202 || x === 503 || x === 0)).toBe(true);
+      await waitFor(() => slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.metadata !== undefined).length >= events.length, 'every post after the restart', 90_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      expectExactlyOnce(slack, api, events, new Set());
+      // Recorded, not asserted: postgres.js 3.4.9 can crash on a dropped connection (porsager/postgres#1154).
+      console.info(`app restarts by the supervisor during the PostgreSQL restart: ${restarts}`);
     } finally {
-      await h.close();
+      stopping = true;
+      app?.kill('SIGTERM');
+      await slack.close();
+      await api.close();
       await db.close();
     }
   });
