@@ -7,6 +7,7 @@ import type { ApprovalEvent } from '../platform/schemas.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
 import { bumpVersion } from './store.ts';
+import { indexableKey } from '../db/text.ts';
 
 export type IntakeOutcome =
   | { status: 202; duplicate: boolean }
@@ -38,7 +39,7 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${data.approval_id}))`);
     const fresh = await tx
       .insert(approvalEvents)
-      .values({ eventId: event.id, approvalId: data.approval_id, type: event.type })
+      .values({ eventId: indexableKey(event.id), approvalId: data.approval_id, type: event.type })
       .onConflictDoNothing()
       .returning({ eventId: approvalEvents.eventId });
     if (fresh.length === 0) return { status: 202 as const, duplicate: true };
@@ -56,7 +57,7 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
           teamId: identity.teamId,
           identityId: identity.id,
           workspaceId: data.workspace_id,
-          emailThreadId: data.email_thread_id ?? null,
+          emailThreadId: data.email_thread_id ? indexableKey(data.email_thread_id) : null,
           status: closedBy ? (closedBy.type === 'approval.cancelled' ? 'cancelled' : 'expired') : 'pending',
           request: { inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] },
           expiresAt: data.expires_at ? new Date(data.expires_at) : null,
@@ -77,7 +78,7 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
       .where(and(eq(approvals.id, data.approval_id), eq(approvals.status, 'pending')))
       .returning({ id: approvals.id });
     if (closed.length > 0) {
-      await enqueue(tx, { kind: ApprovalJob.refresh, payload: { approvalId: data.approval_id }, dedupeKey: dedupeKey.refresh(data.approval_id, event.id) });
+      await enqueue(tx, { kind: ApprovalJob.refresh, payload: { approvalId: data.approval_id }, dedupeKey: dedupeKey.refresh(data.approval_id, indexableKey(event.id)) });
     }
     return { status: 202 as const, duplicate: false };
   });

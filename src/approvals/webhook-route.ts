@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readBody, sendJson, type Route } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
 import { ApprovalEvent } from '../platform/schemas.ts';
+import { storableJson } from '../db/text.ts';
 import type { IntakeOutcome } from './intake.ts';
 import { SIGNATURE_HEADER, verifySignature } from './webhook-signature.ts';
 
@@ -51,7 +52,7 @@ export function approvalWebhookRoute(deps: WebhookRouteDeps): Route {
 
       let outcome: IntakeOutcome;
       try {
-        outcome = await deps.receive(parsed.data);
+        outcome = await deps.receive(storableJson(parsed.data));
       } catch (e) {
         // Nothing was committed: the platform will deliver again.
         deps.logger.error(`approval event ${parsed.data.id} could not be stored`, e);

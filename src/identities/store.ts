@@ -2,6 +2,7 @@ import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { identities, identityCreations } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { storableText } from '../db/text.ts';
 import { enqueue } from '../jobs/queue.ts';
 
 export const ANNOUNCE_JOB = 'identity.announce';
@@ -47,7 +48,13 @@ export async function releaseCreation(db: Database, viewId: string, error: strin
 }
 
 /** Stores the identity, closes the creation and audits it, all or nothing. */
-export async function completeCreation(db: Database, viewId: string, identity: NewIdentity): Promise<StoredIdentity> {
+/** What the platform returned may hold text PostgreSQL cannot store (U+0000). */
+function storable(identity: NewIdentity): NewIdentity {
+  return { ...identity, emailAddress: storableText(identity.emailAddress), displayName: storableText(identity.displayName), approvalChannelName: identity.approvalChannelName ? storableText(identity.approvalChannelName) : null };
+}
+
+export async function completeCreation(db: Database, viewId: string, raw: NewIdentity): Promise<StoredIdentity> {
+  const identity = storable(raw);
   return db.transaction(async (tx) => {
     const [stored] = await tx
       .insert(identities)
@@ -93,7 +100,8 @@ export async function listTeamIdentities(db: Database, teamId: string): Promise<
 }
 
 /** Stores an identity created elsewhere, as read from the platform. */
-export async function mirrorIdentity(db: Database, identity: NewIdentity): Promise<StoredIdentity> {
+export async function mirrorIdentity(db: Database, raw: NewIdentity): Promise<StoredIdentity> {
+  const identity = storable(raw);
   const [row] = await db.insert(identities).values(identity).onConflictDoNothing().returning();
   return row ?? (await findIdentity(db, identity.id))!;
 }

@@ -58,12 +58,14 @@ function readMetadata(raw: string): string | undefined {
 type Respond = (message: { response_type: 'ephemeral'; replace_original: false; text: string }) => Promise<unknown>;
 
 export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps): void {
-  const tellPrivately = async (respond: Respond, text: string) => {
+  const tellPrivately = async (respond: Respond | undefined, text: string) => {
+    // A payload without a response_url (forged, or not from a message) leaves no way to answer privately.
+    if (typeof respond !== 'function') return deps.logger.warn(`could not answer privately (no response_url): ${text}`);
     await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((e: unknown) => deps.logger.warn(`could not answer privately: ${describeSlackError(e).error}`));
   };
 
   /** A failure after the ack still ends in a private note, never in silence. */
-  const guarded = async (respond: Respond, what: string, work: () => Promise<unknown>) => {
+  const guarded = async (respond: Respond | undefined, what: string, work: () => Promise<unknown>) => {
     try {
       await work();
     } catch (e) {

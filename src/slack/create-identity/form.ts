@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../../db/text.ts';
 import { Field, type FieldId, type FormDraft, LIMITS, THREAD_DEPTH } from './views.ts';
 
 /** The subset of Slack's view.state.values we read; unknown keys are ignored. */
@@ -28,7 +29,11 @@ export function readDraft(stateValues: unknown): FormDraft {
     const o = pick(stateValues, f, selectValue)?.selected_option;
     return o ? { value: o.value, label: o.text?.text ?? o.value } : undefined;
   };
-  const text = (f: FieldId) => pick(stateValues, f, textValue)?.value ?? undefined;
+  // What Slack (or a forged request) sends may hold U+0000 or lone surrogates; neither can be stored.
+  const text = (f: FieldId) => {
+    const value = pick(stateValues, f, textValue)?.value;
+    return value === undefined || value === null ? undefined : storableText(value);
+  };
   return {
     domain: select(Field.domain),
     localPart: text(Field.localPart),
@@ -97,7 +102,8 @@ export function validateDraft(draft: FormDraft): { ok: true; form: CreateIdentit
     errors.reply_to = 'Enter a valid email address, like help@acme.com.';
 
   const depthText = nonEmpty(draft.threadDepth);
-  const depth = depthText === undefined ? THREAD_DEPTH.default : Number(depthText);
+  // Digits only: Number() would also take "0x10" or "1e1", which a number_input cannot show back.
+  const depth = depthText === undefined ? THREAD_DEPTH.default : /^\d{1,4}$/.test(depthText) ? Number(depthText) : NaN;
   if (!Number.isInteger(depth) || depth < THREAD_DEPTH.min || depth > THREAD_DEPTH.max)
     errors.thread_depth = `Enter a whole number from ${THREAD_DEPTH.min} to ${THREAD_DEPTH.max}.`;
 

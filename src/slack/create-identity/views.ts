@@ -172,7 +172,8 @@ export function createIdentityModal(input: CreateIdentityModalInput): slack.Moda
         is_decimal_allowed: false,
         min_value: String(THREAD_DEPTH.min),
         max_value: String(THREAD_DEPTH.max),
-        initial_value: d.threadDepth ?? String(THREAD_DEPTH.default),
+        // Echo back only what a number_input accepts; anything else was already flagged as an error.
+        initial_value: d.threadDepth !== undefined && /^\d{1,3}$/.test(d.threadDepth) && Number(d.threadDepth) <= THREAD_DEPTH.max ? d.threadDepth : String(THREAD_DEPTH.default),
       },
     },
     textInput(Field.signatureText, 'Signature (plain text)', {

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, and JSON may carry unpaired UTF-16
+ * surrogates: store what a person would see instead of failing the insert forever.
+ */
+export function storableText(value: string): string {
+  return value.replace(/\u0000/g, '').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** storableText applied to every string inside a JSON value. */
+export function storableJson<T>(value: T): T {
+  if (typeof value === 'string') return storableText(value) as T;
+  if (Array.isArray(value)) return value.map(storableJson) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableJson(v)])) as T;
+  }
+  return value;
+}
+
+/** An id short enough for a btree index entry; long ids are replaced by their hash (equality is all we need). */
+export function indexableKey(value: string): string {
+  const text = storableText(value);
+  return text.length <= 200 ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
