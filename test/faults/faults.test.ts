@@ -1,18 +1,16 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signPayload } from '../../src/approvals/webhook-signature.ts';
 import { approvals } from '../../src/db/schema.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.ts';
 import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { createSlackClient } from '../support/slack-client.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { appEnv, createPlatformIdentity, deliverTo, randomPort, startAppProcess, type AppProcess } from '../support/app-process.ts';
 import type { ApprovalEvent } from '../../src/platform/schemas.ts';
-
-const root = new URL('../../', import.meta.url).pathname;
 
 /** Every approval shown exactly once, and no approval decided twice at the platform. */
 function expectExactlyOnce(slack: FakeSlack, api: FakeIdentitiesApi, events: ApprovalEvent[], decided: Set<string>) {
@@ -28,52 +26,18 @@ describe('the app killed with SIGKILL at random points during a burst', () => {
     const api = await startFakeIdentitiesApi();
     const dataDir = mkdtempSync(join(tmpdir(), 'faults-kill-'));
     const pg = serverUrl() ? await createTestDatabase() : undefined;
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = randomPort();
     try {
       const workspace = api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
       slack.addTeam({ ...TEAM });
       slack.addUser({ id: ALICE, teamId: TEAM.id, name: 'alice' });
       slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE, TEAM.botUserId] });
-      const created = await fetch(`${api.url}/v1/identities`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ domain_id: workspace.domains[0]!.id, local_part: 'support', display_name: 'Support', approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name } }),
-      });
-      const identity = (await created.json()) as { id: string; workspace_id: string };
-      const launch = () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? '',
-            SLACK_SIGNING_SECRET: SIGNING_SECRET,
-            SLACK_BOT_TOKEN: TEAM.botToken,
-            SLACK_API_URL: slack.apiUrl,
-            IDENTITIES_API_URL: api.url,
-            IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
-            APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
-            DATABASE_URL: pg?.url ?? `file:${dataDir}`,
-            PORT: String(port),
-            JOB_LEASE_SECONDS: '5',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        return { child, output: () => out, exited: new Promise<void>((r) => child.on('exit', () => r())) };
-      };
+      const identity = await createPlatformIdentity(api, workspace);
+      const env = appEnv({ slack, api, databaseUrl: pg?.url ?? `file:${dataDir}`, port, extra: { JOB_LEASE_SECONDS: '5' } });
+      const launch = () => startAppProcess(env);
       const client = createSlackClient({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: slack });
       /** The platform delivers at least once: it repeats a delivery until it gets a 2xx. */
-      const deliver = async (event: ApprovalEvent) => {
-        const raw = JSON.stringify(event);
-        const t = Math.floor(Date.now() / 1000);
-        const res = await fetch(`http://127.0.0.1:${port}/webhooks/approvals`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${signPayload(WEBHOOK_SECRET, t, raw)}` },
-          body: raw,
-        }).catch(() => undefined);
-        return res?.status === 202;
-      };
+      const deliver = async (event: ApprovalEvent) => (await deliverTo(port, event)) === 202;
 
       const events = Array.from({ length: 40 }, () => approvalEvent({ identityId: identity.id, workspaceId: identity.workspace_id }));
       for (const e of events) api.addApproval({ approvalId: e.data.approval_id, workspaceToken: PLATFORM_TOKEN });
@@ -198,56 +162,28 @@ describe.runIf(process.env.PG_THROWAWAY_DIR && process.env.PG_THROWAWAY_BIN && s
     const db = await createTestDatabase();
     const slack = await startFakeSlack({ chatWritePublic: false });
     const api = await startFakeIdentitiesApi();
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    let app: ReturnType<typeof spawn> | undefined;
+    const port = randomPort();
+    let app: AppProcess | undefined;
     let stopping = false;
     let restarts = 0;
     try {
       const workspace = api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
       slack.addTeam({ ...TEAM });
       slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [TEAM.botUserId] });
-      const created = await fetch(`${api.url}/v1/identities`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ domain_id: workspace.domains[0]!.id, local_part: 'support', display_name: 'Support', approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name } }),
-      });
-      const identity = (await created.json()) as { id: string; workspace_id: string };
+      const identity = await createPlatformIdentity(api, workspace);
+      const env = appEnv({ slack, api, databaseUrl: db.url!, port, extra: { JOB_LEASE_SECONDS: '5' } });
       // The test is the supervisor: an app that exits is started again, as systemd or Kubernetes would.
-      const start = () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? '',
-            SLACK_SIGNING_SECRET: SIGNING_SECRET,
-            SLACK_BOT_TOKEN: TEAM.botToken,
-            SLACK_API_URL: slack.apiUrl,
-            IDENTITIES_API_URL: api.url,
-            IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
-            APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
-            DATABASE_URL: db.url!,
-            PORT: String(port),
-            JOB_LEASE_SECONDS: '5',
-          },
-          stdio: ['ignore', 'ignore', 'ignore'],
-        });
-        child.on('exit', () => {
+      const start = (): AppProcess => {
+        const started = startAppProcess(env);
+        void started.exited.then(() => {
           if (stopping) return;
           restarts += 1;
           setTimeout(() => (app = start()), 200);
         });
-        return child;
+        return started;
       };
       app = start();
-      const deliver = async (event: ApprovalEvent) => {
-        const raw = JSON.stringify(event);
-        const t = Math.floor(Date.now() / 1000);
-        const res = await fetch(`http://127.0.0.1:${port}/webhooks/approvals`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${signPayload(WEBHOOK_SECRET, t, raw)}` },
-          body: raw,
-        }).catch(() => undefined);
-        return res?.status ?? 0;
-      };
+      const deliver = (event: ApprovalEvent) => deliverTo(port, event);
       // Started when /healthz answers (it checks the database too).
       const healthy = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
       for (let i = 0; i < 600 && !(await healthy()); i++) await new Promise((r) => setTimeout(r, 100));
@@ -281,7 +217,7 @@ describe.runIf(process.env.PG_THROWAWAY_DIR && process.env.PG_THROWAWAY_BIN && s
       console.info(`app restarts by the supervisor during the PostgreSQL restart: ${restarts}`);
     } finally {
       stopping = true;
-      app?.kill('SIGTERM');
+      app?.child.kill('SIGTERM');
       await slack.close();
       await api.close();
       await db.close();

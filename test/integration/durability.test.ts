@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +7,8 @@ import { approvals } from '../../src/db/schema.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.ts';
 import { startFakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack } from '../support/fake-slack.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
-import { signPayload } from '../../src/approvals/webhook-signature.ts';
-
-const root = new URL('../../', import.meta.url).pathname;
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { appEnv, createPlatformIdentity, deliverTo, randomPort, startAppProcess } from '../support/app-process.ts';
 
 describe.runIf(serverUrl())('two app instances on one PostgreSQL database', () => {
   let db: TestDatabase;
@@ -67,47 +64,16 @@ describe('the app killed between intake and posting', () => {
       const workspace = api.addWorkspace({ token: PLATFORM_TOKEN, domains: [{ name: 'acme.com', status: 'verified' }] });
       slack.addTeam({ ...TEAM });
       slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE, TEAM.botUserId] });
-      const created = await fetch(`${api.url}/v1/identities`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ domain_id: workspace.domains[0]!.id, local_part: 'support', display_name: 'Support', approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: PUBLIC_CHANNEL.id, channel_name: PUBLIC_CHANNEL.name } }),
-      });
-      const identity = (await created.json()) as { id: string; workspace_id: string };
-      const port = 20000 + Math.floor(Math.random() * 20000);
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_BOT_TOKEN: TEAM.botToken,
-        SLACK_API_URL: slack.apiUrl,
-        IDENTITIES_API_URL: api.url,
-        IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
-        APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        DATABASE_URL: pg?.url ?? `file:${dataDir}`,
-        PORT: String(port),
-      };
-      const launch = () => {
-        const child = spawn('npm', ['start', '--silent'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-        return { child, output: () => out, exited };
-      };
+      const identity = await createPlatformIdentity(api, workspace);
+      const port = randomPort();
+      const launch = () => startAppProcess(appEnv({ slack, api, databaseUrl: pg?.url ?? `file:${dataDir}`, port }), 'npm');
 
       // Slack is down, so the post cannot happen before the kill.
       slack.failNext('chat.postMessage', { status: 503 }, 1000);
       const first = launch();
       await waitFor(() => first.output().includes('listening on port'), 'first start', 50_000);
       const event = approvalEvent({ identityId: identity.id, workspaceId: identity.workspace_id });
-      const raw = JSON.stringify(event);
-      const t = Math.floor(Date.now() / 1000);
-      const res = await fetch(`http://127.0.0.1:${port}/webhooks/approvals`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': `t=${t},v1=${signPayload(WEBHOOK_SECRET, t, raw)}` },
-        body: raw,
-      });
-      expect(res.status).toBe(202);
+      expect(await deliverTo(port, event)).toBe(202);
       await waitFor(() => slack.callsTo('chat.postMessage').length >= 1, 'a first (failing) post attempt', 10_000);
       await new Promise((r) => setTimeout(r, 150));
       first.child.kill('SIGKILL');

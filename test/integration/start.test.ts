@@ -1,36 +1,17 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { createSlackClient } from '../support/slack-client.ts';
-import { ALICE, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, WEBHOOK_SECRET, waitFor } from '../support/harness.ts';
-
-const root = new URL('../../', import.meta.url).pathname;
-
-interface Started {
-  exit: Promise<number | null>;
-  output: () => string;
-  kill: () => void;
-}
+import { ALICE, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor } from '../support/harness.ts';
+import { appEnv, randomPort, startAppProcess, type AppProcess } from '../support/app-process.ts';
 
 /** Runs the app exactly as `npm start` does, with only the given environment. */
-function npmStart(env: Record<string, string>): Started {
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { exit, output: () => out, kill: () => child.kill('SIGTERM') };
-}
+const npmStart = (env: Record<string, string>) => startAppProcess(env, 'npm');
 
 describe('npm start', () => {
   it('stops with one clear line per configuration mistake and no stack trace', async () => {
     const app = npmStart({ PORT: 'eighty', SLACK_BOT_TOKEN: 'xoxb-1', DATABASE_URL: 'memory://' });
-    expect(await app.exit).toBe(78);
+    expect(await app.exited).toBe(78);
     const lines = app.output().trim().split('\n');
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -45,8 +26,8 @@ describe('npm start', () => {
   describe('with a valid environment', () => {
     let slack: FakeSlack;
     let api: FakeIdentitiesApi;
-    let app: Started;
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    let app: AppProcess;
+    const port = randomPort();
 
     beforeAll(async () => {
       slack = await startFakeSlack();
@@ -55,22 +36,13 @@ describe('npm start', () => {
       slack.addTeam({ ...TEAM });
       slack.addUser({ id: ALICE, teamId: TEAM.id, name: 'alice' });
       slack.addChannel({ ...PUBLIC_CHANNEL, teamId: TEAM.id, isPrivate: false, members: [ALICE] });
-      app = npmStart({
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_BOT_TOKEN: TEAM.botToken,
-        SLACK_API_URL: slack.apiUrl,
-        IDENTITIES_API_URL: api.url,
-        IDENTITIES_API_TOKEN: PLATFORM_TOKEN,
-        APPROVAL_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        DATABASE_URL: process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'memory://',
-        PORT: String(port),
-      });
+      app = npmStart(appEnv({ slack, api, port, databaseUrl: process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'memory://' }));
       await waitFor(() => app.output().includes('listening on port'), 'the app to listen', 50_000);
     }, 60_000);
 
     afterAll(async () => {
-      app.kill();
-      await app.exit;
+      app.child.kill('SIGTERM');
+      await app.exited;
       await slack.close();
       await api.close();
     });
