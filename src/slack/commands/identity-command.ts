@@ -107,7 +107,12 @@ async function openCreateModal(deps: SlackDeps, client: App['client'], command: 
   if (!hasToken) return;
 
   // Load the menus now so they open instantly, and say so at once if there is nothing to choose.
-  const domains = await deps.catalog.domains(team);
+  // Best effort: the form is already open, so a failure here must not become an error message.
+  const domains = await deps.catalog.domains(team).catch((e: unknown) => {
+    deps.logger.warn('preloading domains failed', e);
+    return undefined;
+  });
+  if (!domains) return;
   let blocked: string[] | undefined;
   let title = 'No verified domain';
   if (!domains.ok && domains.code === 'token_rejected') {

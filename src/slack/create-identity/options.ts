@@ -23,12 +23,18 @@ const WHY = {
   unavailable: 'Could not load the list; open the menu again',
 } as const;
 
+/** A failure of ours (the database, a bug) still gets the menu an explanation, not Slack's silence. */
+const failedLoad = (deps: SlackDeps) => (e: unknown) => {
+  deps.logger.error('loading menu options failed', e);
+  return { ok: false as const, code: 'unavailable' as const };
+};
+
 export function registerCreateIdentityOptions(app: App, deps: SlackDeps): void {
   app.options<'block_suggestion'>({ type: 'block_suggestion', action_id: Field.domain }, async ({ ack, body }) => {
     const parsed = blockSuggestionSchema.safeParse(body);
     const team = parsed.success ? teamOf(parsed.data) : undefined;
     if (!parsed.success || !team) return ack({ options: [] });
-    const result = await deps.catalog.domains(team, { deadline: Date.now() + deps.ackBudgetMs - 200 });
+    const result = await deps.catalog.domains(team, { deadline: Date.now() + deps.ackBudgetMs - 200 }).catch(failedLoad(deps));
     if (!result.ok) return ack({ options: [explanation(WHY[result.code])] });
     const verified = result.items.filter(isVerified);
     if (verified.length === 0) {
@@ -46,7 +52,7 @@ export function registerCreateIdentityOptions(app: App, deps: SlackDeps): void {
     const parsed = blockSuggestionSchema.safeParse(body);
     const team = parsed.success ? teamOf(parsed.data) : undefined;
     if (!parsed.success || !team) return ack({ options: [] });
-    const result = await deps.catalog.assistants(team, { deadline: Date.now() + deps.ackBudgetMs - 200 });
+    const result = await deps.catalog.assistants(team, { deadline: Date.now() + deps.ackBudgetMs - 200 }).catch(failedLoad(deps));
     if (!result.ok) return ack({ options: [explanation(WHY[result.code])] });
     const options = result.items
       .filter((a) => matches(a.name, parsed.data.value))

@@ -46,7 +46,14 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
       return;
     }
     // Checked again here: the setting may have changed since the modal opened, or the request be forged.
-    const allowed = await mayCreateIdentities(deps.db, client, { teamId: team.teamId, userId: user.id });
+    const allowed = await mayCreateIdentities(deps.db, client, { teamId: team.teamId, userId: user.id }).catch((e: unknown) => {
+      deps.logger.error('checking who may create identities failed', e);
+      return undefined;
+    });
+    if (!allowed) {
+      await ack({ response_action: 'update', view: unexpectedErrorView(draft, privateMetadata, metadata.origin) });
+      return;
+    }
     if (!allowed.ok) {
       await ack({ response_action: 'update', view: createIdentityModal({ draft, notice: allowed.text, privateMetadata, originChannelId: metadata.origin ?? undefined }) });
       return;

@@ -102,7 +102,10 @@ export function registerWorkspaceListeners(app: App, deps: WorkspaceDeps): void 
     try {
       await deps.api.listDomains(token, { maxItems: 1, deadline: Date.now() + 2000 });
     } catch (e) {
-      if (!isPlatformError(e)) throw e;
+      if (!isPlatformError(e)) {
+        deps.logger.error('checking a platform token failed unexpectedly', e);
+        return fail('Something went wrong on our side while checking the token, so nothing was saved. Please try again.');
+      }
       if (e.kind === 'unauthorized' || e.kind === 'forbidden') return fail(`The platform refused this token (HTTP ${e.status}). Check that you copied all of it and that it is not revoked.`);
       return fail('I could not reach the platform to check this token, so nothing was saved. Please try again in a moment.');
     }
