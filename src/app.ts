@@ -16,7 +16,7 @@ import { registerCreateIdentitySubmission } from './slack/create-identity/submit
 import type { SlackDeps } from './slack/deps.ts';
 import { createTokenCipher } from './crypto/token-cipher.ts';
 import { createInstallationStore } from './workspaces/installation-store.ts';
-import { linkedTokensFor, tokenForTeamFromLinks } from './workspaces/links.ts';
+import { createLinkCache, findLink, linkedTokensFor, tokenForTeamFromLinks } from './workspaces/links.ts';
 import { registerWorkspaceListeners, type WorkspaceDeps } from './slack/workspace/connect.ts';
 import { registerInstallEvents } from './slack/workspace/install-events.ts';
 import { approvalJobHandlers } from './approvals/delivery.ts';
@@ -53,11 +53,13 @@ export function buildApp(deps: AppDeps) {
   const db = deps.database.db;
   const cipher = createTokenCipher(config.tokenEncryptionKeys);
   const defaultToken = config.identitiesApi.defaultToken;
-  const tokenForTeam = tokenForTeamFromLinks({ db, cipher, defaultToken });
+  const links = createLinkCache({ db });
+  const tokenForTeam = tokenForTeamFromLinks({ find: (teamId) => findLink(db, teamId), cipher, defaultToken });
   // OAuth: one bot token per installed team, from our store. Otherwise the one SLACK_BOT_TOKEN.
   const installations = config.slack.oauth ? createInstallationStore({ db, cipher }) : undefined;
   const botTokenForTeam = installations ? installations.botTokenForTeam : async (_teamId: string) => config.slack.botToken;
-  const catalog = createCatalog({ api: deps.api, tokenForTeam });
+  // The menus ask on every keystroke; a token changed elsewhere is seen within seconds.
+  const catalog = createCatalog({ api: deps.api, tokenForTeam: tokenForTeamFromLinks({ find: links.find, cipher, defaultToken }) });
   // Learned on first need, never at start (the app makes no network call when it boots).
   let singleTeam: Promise<string> | undefined;
   const singleTeamId = (): Promise<string> => {
@@ -70,12 +72,13 @@ export function buildApp(deps: AppDeps) {
     singleTeam.catch(() => (singleTeam = undefined));
     return singleTeam;
   };
-  const workspace: WorkspaceDeps = { db, api: deps.api, cipher, logger, hasDefaultToken: defaultToken !== undefined };
+  const workspace: WorkspaceDeps = { db, api: deps.api, cipher, logger, defaultToken, forgetLink: links.forget };
   const slackDeps: SlackDeps = {
     db,
     api: deps.api,
     catalog,
     tokenForTeam,
+    links,
     logger,
     ackBudgetMs: deps.tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS,
     workspace,

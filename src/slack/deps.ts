@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
 import type { Logger } from '../logger.ts';
 import type { IdentitiesApi } from '../platform/identities-api.ts';
+import type { LinkCache } from '../workspaces/links.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import type { WorkspaceDeps } from './workspace/connect.ts';
 
@@ -11,6 +12,8 @@ export interface SlackDeps {
   api: IdentitiesApi;
   catalog: Catalog;
   tokenForTeam: TokenForTeam;
+  /** Workspace links through a short-lived cache, for the hot paths that may be a few seconds stale. */
+  links: LinkCache;
   logger: Logger;
   /**
    * How long a handler may work before it must answer Slack. Slack allows 3 s and

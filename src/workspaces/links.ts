@@ -8,9 +8,49 @@ import type { TokenForTeam } from './tokens.ts';
 export type CreatePermission = 'admins' | 'everyone';
 export type WorkspaceLink = typeof workspaceLinks.$inferSelect;
 
+export type FindLink = (teamId: string) => Promise<WorkspaceLink | undefined>;
+
 export async function findLink(db: Database, teamId: string): Promise<WorkspaceLink | undefined> {
   const [row] = await db.select().from(workspaceLinks).where(eq(workspaceLinks.teamId, teamId));
   return row;
+}
+
+export interface LinkCache {
+  find: FindLink;
+  /** Drops the team's entry: call after changing its link through this process. */
+  forget(teamId: string): void;
+}
+
+/**
+ * Links as read on the hot paths (opening the form, every keystroke in its menus),
+ * kept for `ttlMs`: one query per team every few seconds instead of several per
+ * request. A change made through this process is seen at once (`forget`), one made
+ * by another instance within `ttlMs`. What must be exact (the submission's checks,
+ * connect, the token used to create) reads the database instead.
+ */
+export function createLinkCache(deps: { db: Database; ttlMs?: number; maxEntries?: number; now?: () => number }): LinkCache {
+  const ttl = deps.ttlMs ?? 5_000;
+  const maxEntries = deps.maxEntries ?? 10_000;
+  const now = deps.now ?? Date.now;
+  const entries = new Map<string, { expiresAt: number; link: Promise<WorkspaceLink | undefined> }>();
+  return {
+    find(teamId) {
+      const hit = entries.get(teamId);
+      if (hit && hit.expiresAt > now()) return hit.link;
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+      // Concurrent requests for one team share the query; a failure is not kept.
+      const entry = { expiresAt: now() + ttl, link: findLink(deps.db, teamId) };
+      entries.delete(teamId);
+      entries.set(teamId, entry);
+      entry.link.catch(() => {
+        if (entries.get(teamId) === entry) entries.delete(teamId);
+      });
+      return entry.link;
+    },
+    forget(teamId) {
+      entries.delete(teamId);
+    },
+  };
 }
 
 /** Stores (or replaces) a team's platform token, encrypted, and who may create identities. */
@@ -61,11 +101,12 @@ export async function disconnectWorkspace(db: Database, input: { teamId: string;
 }
 
 /** The team's own token first; the app-wide IDENTITIES_API_TOKEN only for teams without one. */
-export function tokenForTeamFromLinks(deps: { db: Database; cipher: TokenCipher; defaultToken: string | undefined }): TokenForTeam {
-  return async ({ teamId }) => {
-    const link = await findLink(deps.db, teamId);
-    return link ? deps.cipher.decrypt(link.apiTokenCiphertext) : deps.defaultToken;
-  };
+export function tokenOfLink(link: WorkspaceLink | undefined, deps: { cipher: TokenCipher; defaultToken: string | undefined }): string | undefined {
+  return link ? deps.cipher.decrypt(link.apiTokenCiphertext) : deps.defaultToken;
+}
+
+export function tokenForTeamFromLinks(deps: { find: FindLink; cipher: TokenCipher; defaultToken: string | undefined }): TokenForTeam {
+  return async ({ teamId }) => tokenOfLink(await deps.find(teamId), deps);
 }
 
 /** Tokens that may belong to a platform workspace: links known to be it, or not yet known. */

@@ -209,6 +209,8 @@ export interface FakeSlack {
 
   readonly calls: readonly FakeCall[];
   callsTo(method: string): FakeCall[];
+  /** Calls `listener` with each Web API call once it has been answered; returns the unsubscribe. */
+  onAnswered(listener: (call: FakeCall) => void): () => void;
   readonly responses: readonly FakeResponse[];
   messages(channelId: string): FakeMessage[];
   ephemerals(channelId?: string): FakeEphemeral[];
@@ -360,6 +362,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   let oauthCodes = new Map<string, OAuthCode>();
   let responseUrls = new Map<string, ResponseUrlState>();
   let calls: FakeCall[] = [];
+  const answeredListeners = new Set<(call: FakeCall) => void>();
   let responses: FakeResponse[] = [];
   let faults = new Map<string, Array<{ fault: Fault; remaining: number }>>();
   let rateLimit: { perSecond: number; burst: number } | null = null;
@@ -840,6 +843,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     let answer = (body: Obj, status = 200, headers: Record<string, string> = {}): void => {
       call.result = status === 200 ? body : { http: status, ...body };
       sendJson(res, status, body, headers);
+      for (const listener of answeredListeners) listener(call);
     };
     const fault = takeFault(method);
     let lostResponse = false;
@@ -1024,6 +1028,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return calls;
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    onAnswered(listener) {
+      answeredListeners.add(listener);
+      return () => answeredListeners.delete(listener);
+    },
     get responses() {
       return responses;
     },

@@ -79,12 +79,14 @@ async function dispatch(
 
 async function openCreateModal(deps: SlackDeps, client: App['client'], command: SlashCommand, respond: Respond): Promise<void> {
   const team = { teamId: command.team_id, enterpriseId: command.enterprise_id ?? null };
-  const allowed = await mayCreateIdentities(deps.db, client, { teamId: command.team_id, userId: command.user_id });
+  // Read through the short-lived cache: the submission checks both again against the database.
+  const link = await deps.links.find(command.team_id);
+  const allowed = await mayCreateIdentities(link, client, command.user_id);
   if (!allowed.ok) {
     await respond({ response_type: 'ephemeral', text: allowed.text });
     return;
   }
-  const hasToken = (await deps.tokenForTeam(team)) !== undefined;
+  const hasToken = link !== undefined || deps.workspace.defaultToken !== undefined;
   const view = hasToken
     ? createIdentityModal({ originChannelId: command.channel_id, privateMetadata: encodeMetadata({ v: 1, origin: command.channel_id }) })
     : blockedView('Not connected', [TOKEN_MISSING_TEXT]);

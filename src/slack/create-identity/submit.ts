@@ -9,6 +9,7 @@ import { decodeMetadata } from './metadata.ts';
 import { lateReplyFor, replyFor, unexpectedErrorView } from './replies.ts';
 import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
+import { findLink, tokenOfLink } from '../../workspaces/links.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
 
@@ -45,11 +46,16 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
       await ack({ response_action: 'errors', errors: checked.errors });
       return;
     }
-    // Checked again here: the setting may have changed since the modal opened, or the request be forged.
-    const allowed = await mayCreateIdentities(deps.db, client, { teamId: team.teamId, userId: user.id }).catch((e: unknown) => {
-      deps.logger.error('checking who may create identities failed', e);
-      return undefined;
-    });
+    // Checked again, from the database: the setting or the token may have changed since the
+    // modal opened (on another instance too), or the request be forged.
+    const link = await findLink(deps.db, team.teamId).then(
+      (found) => ({ found }),
+      (e: unknown) => {
+        deps.logger.error('reading the workspace link failed', e);
+        return undefined;
+      },
+    );
+    const allowed = link && (await mayCreateIdentities(link.found, client, user.id));
     if (!allowed) {
       await ack({ response_action: 'update', view: unexpectedErrorView(draft, privateMetadata, metadata.origin) });
       return;
@@ -60,7 +66,7 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
     }
 
     const work: Promise<Settled> = createIdentity(
-      { db: deps.db, api: deps.api, tokenForTeam: deps.tokenForTeam, channels: slackChannelGateway(client), logger: deps.logger, wake: deps.wake },
+      { db: deps.db, api: deps.api, tokenForTeam: async () => tokenOfLink(link.found, deps.workspace), channels: slackChannelGateway(client), logger: deps.logger, wake: deps.wake },
       { viewId: view.id, teamId: team.teamId, enterpriseId: team.enterpriseId, userId: user.id, ...checked.form },
     ).then(
       (outcome) => ({ done: true, outcome }),

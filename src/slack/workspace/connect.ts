@@ -19,8 +19,10 @@ export interface WorkspaceDeps {
   api: IdentitiesApi;
   cipher: TokenCipher;
   logger: Logger;
-  /** The app-wide IDENTITIES_API_TOKEN exists (used by teams that have not connected). */
-  hasDefaultToken: boolean;
+  /** The app-wide IDENTITIES_API_TOKEN, used by teams that have not connected. */
+  defaultToken: string | undefined;
+  /** Drops a team's cached link after this process changed it. */
+  forgetLink: (teamId: string) => void;
 }
 
 const permissionOption = (value: CreatePermission): slack.Option => ({
@@ -111,6 +113,7 @@ export function registerWorkspaceListeners(app: App, deps: WorkspaceDeps): void 
     }
     try {
       await connectWorkspace({ db: deps.db, cipher: deps.cipher }, { teamId: team.teamId, enterpriseId: team.enterpriseId, token, permission, userId: parsed.data.user.id });
+      deps.forgetLink(team.teamId);
     } catch (e) {
       deps.logger.error(`could not save the platform link of team ${team.teamId}`, e instanceof Error ? e.message : e);
       return fail('The token is valid, but the app could not store it (is TOKEN_ENCRYPTION_KEY set?). Nothing was saved; ask whoever runs the app.');
@@ -155,7 +158,8 @@ export async function runDisconnect(deps: WorkspaceDeps, client: WebClient, inpu
   if (!role.ok) return { response_type: 'ephemeral', text: `Slack could not tell me whether you are an admin (${role.error}). Please try again.` };
   if (!role.isAdmin) return { response_type: 'ephemeral', text: ADMINS_ONLY };
   const removed = await disconnectWorkspace(deps.db, input);
-  const fallback = deps.hasDefaultToken ? ' Until it is connected again, the app’s default platform token is used.' : ' Nothing can be created until it is connected again.';
+  deps.forgetLink(input.teamId);
+  const fallback = deps.defaultToken !== undefined ? ' Until it is connected again, the app’s default platform token is used.' : ' Nothing can be created until it is connected again.';
   return { response_type: 'ephemeral', text: removed ? `Disconnected: this workspace’s platform token was deleted.${fallback}` : 'This workspace was not connected.' };
 }
 
@@ -166,7 +170,7 @@ export async function connectionStatus(deps: WorkspaceDeps, teamId: string): Pro
     const who = link.createPermission === 'admins' ? 'workspace admins and owners' : 'everyone';
     return `This workspace is connected to the platform (by <@${link.connectedByUserId}>); ${who} may create identities.`;
   }
-  return deps.hasDefaultToken
+  return deps.defaultToken !== undefined
     ? 'This workspace has not connected its own platform token; it uses the app’s default one. An admin can run `/identity connect`.'
     : 'This workspace is not connected to the platform: ask an admin to run `/identity connect`.';
 }
