@@ -150,6 +150,8 @@ export function buildApp(deps: AppDeps) {
   const botToken = config.slack.botToken;
   const app = new App({
     receiver,
+    // We keep no conversation state; Bolt's default store would run on every request.
+    convoStore: false,
     logger: boltLogger,
     logLevel: config.logLevel as LogLevel,
     // OAuth: Bolt authorizes from the installation store. Single workspace: an authorize

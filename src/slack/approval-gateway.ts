@@ -3,6 +3,7 @@ import { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import { describeSlackError, type SlackFailure } from './slack-errors.ts';
+import { postMessage, updateMessage } from './web-api-calls.ts';
 
 /** Marks our approval messages, so a retry after a crash can find one it already posted. */
 export const APPROVAL_EVENT_TYPE = 'email_approval';
@@ -65,7 +66,7 @@ export function createApprovalGateway(deps: { apiUrl: string; botTokenForTeam: (
   return {
     post: (teamId, m) =>
       call(teamId, async (client) => {
-        const result = await client.chat.postMessage({
+        const result = await postMessage(client, {
           channel: m.channel,
           text: m.text,
           blocks: m.blocks,
@@ -78,11 +79,11 @@ export function createApprovalGateway(deps: { apiUrl: string; botTokenForTeam: (
       }),
     postNote: (teamId, m) =>
       call(teamId, async (client) => {
-        await client.chat.postMessage({ channel: m.channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false });
+        await postMessage(client, { channel: m.channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false });
       }),
     update: (teamId, m) =>
       call(teamId, async (client) => {
-        await client.chat.update({ channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks });
+        await updateMessage(client, { channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks });
       }),
     findPosted: (teamId, where) =>
       call(teamId, async (client) => {

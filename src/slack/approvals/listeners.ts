@@ -19,6 +19,7 @@ import type { Logger } from '../../logger.ts';
 import { teamOf } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { refusalText } from './refusals.ts';
+import { openView } from '../web-api-calls.ts';
 
 export interface ApprovalListenerDeps {
   db: Database;
@@ -101,8 +102,7 @@ export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps):
     await guarded(respond, 'reject', async () => {
       const check = await checkDecider(deps.db, click);
       if (!check.ok) return tellPrivately(respond, refusalText(check));
-      await client.views
-        .open({ trigger_id: click.triggerId, view: rejectModal({ approvalId: click.approvalId, privateMetadata: JSON.stringify({ approvalId: click.approvalId }) }) })
+      await openView(client, { trigger_id: click.triggerId, view: rejectModal({ approvalId: click.approvalId, privateMetadata: JSON.stringify({ approvalId: click.approvalId }) }) })
         .catch((e: unknown) => tellPrivately(respond, `Slack could not open the reject form (${describeSlackError(e).error}). Please click Reject again.`));
     });
   });
@@ -115,8 +115,7 @@ export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps):
       const check = await checkDecider(deps.db, click);
       if (!check.ok) return tellPrivately(respond, refusalText(check));
       const view = editDraftModal({ approvalId: click.approvalId, draft: effectiveDraft(check.approval), privateMetadata: JSON.stringify({ approvalId: click.approvalId }) });
-      await client.views
-        .open({ trigger_id: click.triggerId, view })
+      await openView(client, { trigger_id: click.triggerId, view })
         .catch((e: unknown) => tellPrivately(respond, `Slack could not open the editor (${describeSlackError(e).error}). Please click Edit again.`));
     });
   });
@@ -128,8 +127,7 @@ export function registerApprovalListeners(app: App, deps: ApprovalListenerDeps):
     await guarded(respond, 'view draft', async () => {
       const approval = await findApproval(deps.db, click.approvalId);
       if (!approval || approval.teamId !== click.teamId) return tellPrivately(respond, 'I cannot show this draft here.');
-      await client.views
-        .open({ trigger_id: click.triggerId, view: fullDraftModal({ approvalId: approval.id, draft: effectiveDraft(approval) }) })
+      await openView(client, { trigger_id: click.triggerId, view: fullDraftModal({ approvalId: approval.id, draft: effectiveDraft(approval) }) })
         .catch((e: unknown) => tellPrivately(respond, `Slack could not open the draft (${describeSlackError(e).error}). Please try again.`));
     });
   });

@@ -10,6 +10,7 @@ import { createIdentityModal } from '../create-identity/views.ts';
 import { helpMessage, listMessage } from './messages.ts';
 import { connectionStatus, openConnect, runDisconnect } from '../workspace/connect.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
+import { openView, updateView } from '../web-api-calls.ts';
 
 export const COMMAND = '/identity';
 
@@ -93,7 +94,7 @@ async function openCreateModal(deps: SlackDeps, client: App['client'], command: 
 
   let opened: { id: string; hash: string | undefined };
   try {
-    const result = await client.views.open({ trigger_id: command.trigger_id, view });
+    const result = await openView(client, { trigger_id: command.trigger_id, view });
     if (!result.view?.id) throw new Error('views.open returned no view');
     opened = { id: result.view.id, hash: result.view.hash };
   } catch (e) {
@@ -130,7 +131,7 @@ async function openCreateModal(deps: SlackDeps, client: App['client'], command: 
   }
   if (!blocked) return;
   try {
-    await client.views.update({ view_id: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view: blockedView(title, blocked) });
+    await updateView(client, { view_id: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view: blockedView(title, blocked) });
   } catch (e) {
     // hash_conflict: the person already moved on (submitted or closed); nothing to fix.
     deps.logger.debug(`could not replace the form with the explanation: ${describeSlackError(e).error}`);

@@ -10,6 +10,7 @@ import { lateReplyFor, replyFor, unexpectedErrorView } from './replies.ts';
 import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
 import { findLink, tokenOfLink } from '../../workspaces/links.ts';
+import { updateView } from '../web-api-calls.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
 
@@ -97,7 +98,7 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
       finalView = lateReplyFor(late.outcome, draft, privateMetadata, metadata.origin);
     }
     try {
-      await client.views.update({ view_id: view.id, view: finalView });
+      await updateView(client, { view_id: view.id, view: finalView });
     } catch (e) {
       // The person closed the modal (or Slack failed): tell them in a direct message instead.
       deps.logger.warn(`could not update modal ${view.id} with the outcome: ${describeSlackError(e).error}`);

@@ -1,17 +1,18 @@
 /**
  * The baseline: a bare Bolt 5 app that only does what the framework must — ack and
  * views.open for /identity; the same platform call then ack for the modal. Run as a
- * child process by bench/run.ts, beside our app, against the same fakes.
+ * child process by bench/run.ts, beside our app, against the same fakes. Plain JavaScript
+ * run by plain node, like our app's compiled build, so neither pays for a TypeScript loader.
  */
 import { App } from '@slack/bolt';
 import { request } from 'undici';
 
-const env = process.env as Record<string, string>;
+const env = process.env;
 const app = new App({
-  signingSecret: env.SLACK_SIGNING_SECRET!,
-  authorize: async () => ({ botToken: env.SLACK_BOT_TOKEN! }),
-  clientOptions: { slackApiUrl: env.SLACK_API_URL!, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
-  logLevel: 'error' as never,
+  signingSecret: env.SLACK_SIGNING_SECRET,
+  authorize: async () => ({ botToken: env.SLACK_BOT_TOKEN }),
+  clientOptions: { slackApiUrl: env.SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
+  logLevel: 'error',
 });
 
 app.command('/identity', async ({ ack, body, client }) => {
@@ -29,7 +30,7 @@ app.command('/identity', async ({ ack, body, client }) => {
 });
 
 app.view('identity_create', async ({ ack, view }) => {
-  const values = view.state.values as Record<string, Record<string, { value?: string; selected_option?: { value: string }; selected_conversation?: string }>>;
+  const values = view.state.values;
   const res = await request(`${env.IDENTITIES_API_URL}/v1/identities`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env.IDENTITIES_API_TOKEN}`, 'content-type': 'application/json' },
@@ -44,5 +45,5 @@ app.view('identity_create', async ({ ack, view }) => {
   await ack({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Done' }, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'created' } }] } });
 });
 
-await app.start({ port: Number(env.PORT), host: '127.0.0.1' } as never);
+await app.start({ port: Number(env.PORT), host: '127.0.0.1' });
 process.stdout.write('listening\n');
