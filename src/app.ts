@@ -20,6 +20,7 @@ import { createLinkCache, findLink, linkedTokensFor, tokenForTeamFromLinks } fro
 import { registerWorkspaceListeners, type WorkspaceDeps } from './slack/workspace/connect.ts';
 import { registerInstallEvents } from './slack/workspace/install-events.ts';
 import { approvalJobHandlers } from './approvals/delivery.ts';
+import { ApprovalJob } from './approvals/job-kinds.ts';
 import { createChannelPacer } from './approvals/channel-pacer.ts';
 import { expireOverdue } from './approvals/expiry.ts';
 import { createIdentityResolver } from './approvals/identity-resolver.ts';
@@ -44,6 +45,12 @@ export interface RunningApp {
 }
 
 const DEFAULT_ACK_BUDGET_MS = 2300;
+/**
+ * Slack allows about one message per second per channel. The 1.5% over a second keeps
+ * two posts from arriving under a second apart when the first one's request was a
+ * little slower than the next one's.
+ */
+const CHANNEL_POST_INTERVAL_MS = 1015;
 /** What the OAuth install asks for; the same list as the manifests (a test keeps them equal). */
 export const BOT_SCOPES = ['channels:history', 'channels:join', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'users:read'];
 
@@ -87,13 +94,18 @@ export function buildApp(deps: AppDeps) {
 
   // Background work: approval messages, their updates, and decisions reported to the platform.
   const backgroundSlack = createApprovalGateway({ apiUrl: config.slack.apiUrl, botTokenForTeam, logger });
+  const pacer = createChannelPacer(deps.tuning?.channelIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
   const worker = createWorker({
     db,
     logger: logger.child('jobs'),
     handlers: {
-      ...approvalJobHandlers({ db, pacer: createChannelPacer(deps.tuning?.channelIntervalMs ?? 1000), slack: backgroundSlack, api: deps.api, catalog, tokenForTeam, logger: logger.child('approvals') }),
-      [ANNOUNCE_JOB]: announceIdentityHandler({ db, slack: backgroundSlack }),
+      ...approvalJobHandlers({ db, pacer, slack: backgroundSlack, api: deps.api, catalog, tokenForTeam, logger: logger.child('approvals') }),
+      [ANNOUNCE_JOB]: announceIdentityHandler({ db, slack: backgroundSlack, pacer }),
     },
+    // Posts spend most of their time waiting for their channel's turn; they get their own
+    // slots, so decisions and updates never queue behind them.
+    lanes: [{ kinds: [ApprovalJob.post, ANNOUNCE_JOB], concurrency: 64 }],
+    concurrency: 8,
     leaseMs: config.jobLeaseMs,
     ...(deps.tuning?.pollIntervalMs ? { pollIntervalMs: deps.tuning.pollIntervalMs } : {}),
     ...(deps.tuning?.workerId ? { workerId: deps.tuning.workerId } : {}),

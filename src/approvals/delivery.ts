@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
-import { findIdentity, type StoredIdentity } from '../identities/store.ts';
+import type { StoredIdentity } from '../identities/store.ts';
 import { enqueue, type JobHandler, type JobOutcome } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
 import { conflictIsSameDecision, type IdentitiesApi } from '../platform/identities-api.ts';
@@ -12,7 +12,7 @@ import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
 import { effectiveDraft, renderApproval } from './render.ts';
-import { clearPostAttempt, findApproval, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
+import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
 export interface DeliveryDeps {
   db: Database;
@@ -49,12 +49,19 @@ async function assistantNameOf(deps: DeliveryDeps, identity: StoredIdentity): Pr
 async function load(deps: DeliveryDeps, raw: unknown): Promise<{ approval: StoredApproval; identity: StoredIdentity } | JobOutcome> {
   const parsed = payload.safeParse(raw);
   if (!parsed.success) return { status: 'dead', error: 'job payload has no approvalId' };
-  const approval = await findApproval(deps.db, parsed.data.approvalId);
-  if (!approval) return { status: 'dead', error: `approval ${parsed.data.approvalId} not found` };
-  const identity = await findIdentity(deps.db, approval.identityId);
-  if (!identity) return { status: 'dead', error: `identity ${approval.identityId} not found` };
-  return { approval, identity };
+  const found = await findApprovalWithIdentity(deps.db, parsed.data.approvalId);
+  if (!found) return { status: 'dead', error: `approval ${parsed.data.approvalId} not found` };
+  if (!found.identity) return { status: 'dead', error: `identity ${found.approval.identityId} not found` };
+  return { approval: found.approval, identity: found.identity };
 }
+
+/**
+ * A post whose slot is further off than this waits in the database (its job parked) and
+ * comes back PARK_EARLY_MS before the slot; a nearer one waits here, so it goes out on
+ * time whatever the worker's poll interval.
+ */
+const PARK_BEYOND_MS = 3_000;
+const PARK_EARLY_MS = 2_000;
 
 /** Posts the approval message once: a retry first looks for a message an earlier try may have posted. */
 export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
@@ -82,17 +89,18 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       });
       if (!found.ok) return fromSlack(found.failure, 'looking for an earlier post');
       if (found.value) {
-        await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
+        const version = await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
         // What that earlier try posted may predate a later change: bring it up to date.
-        return refreshIfChanged(deps, approval.id, -1);
+        return refreshIfChanged(deps, approval.id, -1, version);
       }
     }
 
     const wait = deps.pacer.reserve(approval.channelId, approval.id);
-    if (wait > 0) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: wait };
+    if (wait > PARK_BEYOND_MS) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: wait - PARK_EARLY_MS };
 
     const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
     await markPostAttempt(deps.db, approval.id);
+    await deps.pacer.turn(approval.channelId, approval.id);
     const posted = await deps.slack.post(approval.teamId, { channel: approval.channelId, threadTs, approvalId: approval.id, ...message });
     if (!posted.ok) {
       if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(approval.channelId, posted.failure.retryAfterMs);
@@ -100,16 +108,15 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       if (!AMBIGUOUS_SLACK_FAILURES.test(posted.failure.error)) await clearPostAttempt(deps.db, approval.id);
       return fromSlack(posted.failure, 'chat.postMessage');
     }
-    await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
-    return refreshIfChanged(deps, approval.id, approval.version);
+    const version = await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
+    return refreshIfChanged(deps, approval.id, approval.version, version);
   };
 }
 
 /** A decision or cancellation that landed while we were posting still reaches the message. */
-async function refreshIfChanged(deps: DeliveryDeps, approvalId: string, shownVersion: number): Promise<JobOutcome> {
-  const latest = await findApproval(deps.db, approvalId);
-  if (latest && latest.version !== shownVersion) {
-    await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, `v${latest.version}`) });
+async function refreshIfChanged(deps: DeliveryDeps, approvalId: string, shownVersion: number, latestVersion: number | undefined): Promise<JobOutcome> {
+  if (latestVersion !== undefined && latestVersion !== shownVersion) {
+    await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, `v${latestVersion}`) });
   }
   return { status: 'done' };
 }

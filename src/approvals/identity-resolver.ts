@@ -18,6 +18,8 @@ export interface IdentityResolverDeps {
   /** Whether this app serves the Slack team an approval channel names. */
   servesTeam: (teamId: string) => Promise<boolean>;
   tokenForTeam: TokenForTeam;
+  /** How many identities to keep in memory (default 10,000). */
+  cacheSize?: number;
 }
 
 /**
@@ -26,9 +28,17 @@ export interface IdentityResolverDeps {
  * is a Slack channel in a team this app serves.
  */
 export function createIdentityResolver(deps: IdentityResolverDeps): IdentityResolver {
+  // Stored identities are never changed or deleted, so every event after the first can
+  // skip the database for this look-up.
+  const known = new Map<string, StoredIdentity>();
+  const remember = (identity: StoredIdentity) => {
+    if (!known.has(identity.id) && known.size >= (deps.cacheSize ?? 10_000)) known.delete(known.keys().next().value!);
+    known.set(identity.id, identity);
+    return identity;
+  };
   return async (identityId, workspaceId) => {
-    const local = await findIdentity(deps.db, identityId);
-    if (local) return local.workspaceId === workspaceId ? local : undefined;
+    const local = known.get(identityId) ?? (await findIdentity(deps.db, identityId));
+    if (local) return remember(local).workspaceId === workspaceId ? local : undefined;
 
     for (const token of await deps.candidateTokens(workspaceId)) {
       let remote;
@@ -44,7 +54,7 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
       // The named team must be linked to this very platform workspace; otherwise one
       // customer could route its mail into another's Slack by naming its team id.
       if ((await deps.tokenForTeam({ teamId: channel.team_id, enterpriseId: channel.enterprise_id ?? null })) !== token) continue;
-      return mirrorIdentity(deps.db, {
+      return remember(await mirrorIdentity(deps.db, {
         id: remote.id,
         teamId: channel.team_id,
         enterpriseId: channel.enterprise_id ?? null,
@@ -57,7 +67,7 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
         approvalChannelName: channel.channel_name,
         approverUserIds: channel.approver_user_ids ?? [],
         createdByUserId: null,
-      });
+      }));
     }
     deps.logger.info(`approval event for identity ${identityId}: not found in workspace ${workspaceId}`);
     return undefined;

@@ -1,12 +1,9 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
-import { approvalEvents, approvals } from '../db/schema.ts';
-import { enqueue } from '../jobs/queue.ts';
+import { sql } from 'drizzle-orm';
+import { rowsOf, type Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { ApprovalEvent } from '../platform/schemas.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
-import { bumpVersion } from './store.ts';
 import { indexableKey } from '../db/text.ts';
 
 export type IntakeOutcome =
@@ -34,53 +31,62 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
   const identity = await deps.resolveIdentity(data.identity_id, data.workspace_id);
   if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
 
+  const eventId = indexableKey(event.id);
   const outcome = await deps.db.transaction(async (tx) => {
-    // Events of one approval (a request and its cancel arriving together) take turns.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${data.approval_id}))`);
-    const fresh = await tx
-      .insert(approvalEvents)
-      .values({ eventId: indexableKey(event.id), approvalId: data.approval_id, type: event.type })
-      .onConflictDoNothing()
-      .returning({ eventId: approvalEvents.eventId });
-    if (fresh.length === 0) return { status: 202 as const, duplicate: true };
-
-    if (event.type === 'approval.requested') {
-      // A cancel/expiry may overtake its request: then store it closed and post nothing.
-      const [closedBy] = await tx
-        .select({ type: approvalEvents.type })
-        .from(approvalEvents)
-        .where(and(eq(approvalEvents.approvalId, data.approval_id), inArray(approvalEvents.type, ['approval.cancelled', 'approval.expired'])));
-      const inserted = await tx
-        .insert(approvals)
-        .values({
-          id: data.approval_id,
-          teamId: identity.teamId,
-          identityId: identity.id,
-          workspaceId: data.workspace_id,
-          emailThreadId: data.email_thread_id ? indexableKey(data.email_thread_id) : null,
-          status: closedBy ? (closedBy.type === 'approval.cancelled' ? 'cancelled' : 'expired') : 'pending',
-          request: { inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] },
-          expiresAt: data.expires_at ? new Date(data.expires_at) : null,
-          channelId: identity.approvalChannelId,
-        })
-        .onConflictDoNothing()
-        .returning({ id: approvals.id, status: approvals.status });
-      if (inserted[0]?.status === 'pending') {
-        await enqueue(tx, { kind: ApprovalJob.post, payload: { approvalId: data.approval_id }, dedupeKey: dedupeKey.post(data.approval_id) });
-      }
-      return { status: 202 as const, duplicate: inserted.length === 0 };
-    }
-
-    const status = event.type === 'approval.cancelled' ? 'cancelled' : 'expired';
-    const closed = await tx
-      .update(approvals)
-      .set({ status, closedReason: data.reason ?? null, version: bumpVersion, updatedAt: sql`now()` })
-      .where(and(eq(approvals.id, data.approval_id), eq(approvals.status, 'pending')))
-      .returning({ id: approvals.id });
-    if (closed.length > 0) {
-      await enqueue(tx, { kind: ApprovalJob.refresh, payload: { approvalId: data.approval_id }, dedupeKey: dedupeKey.refresh(data.approval_id, indexableKey(event.id)) });
-    }
-    return { status: 202 as const, duplicate: false };
+    // Events of one approval (a request and its cancel arriving together) take turns. The
+    // lock and the statement go out together (one round trip); the statement's snapshot
+    // is taken after the lock is held, so it sees what the other event committed.
+    const lock = tx.execute(sql`select pg_advisory_xact_lock(hashtext(${data.approval_id}))`);
+    const statement =
+      event.type === 'approval.requested'
+        ? tx.execute(sql`
+            with event as (
+              insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
+              on conflict do nothing
+              returning approval_id
+            ), closed_by as (
+              -- A cancel or expiry may overtake its request: then store it closed and post nothing.
+              select type from approval_events
+              where approval_id = ${data.approval_id} and type in ('approval.cancelled', 'approval.expired')
+              limit 1
+            ), approval as (
+              insert into approvals (id, team_id, identity_id, workspace_id, email_thread_id, status, request, expires_at, channel_id)
+              select ${data.approval_id}, ${identity.teamId}, ${identity.id}, ${data.workspace_id},
+                     ${data.email_thread_id ? indexableKey(data.email_thread_id) : null},
+                     coalesce((select case type when 'approval.cancelled' then 'cancelled' else 'expired' end from closed_by), 'pending'),
+                     ${JSON.stringify({ inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] })}::jsonb,
+                     ${data.expires_at ?? null}::timestamptz, ${identity.approvalChannelId}
+              from event
+              on conflict do nothing
+              returning status
+            ), job as (
+              insert into jobs (kind, payload, dedupe_key)
+              select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id })}::jsonb, ${dedupeKey.post(data.approval_id)}
+              from approval where status = 'pending'
+              on conflict (dedupe_key) do nothing
+            )
+            select (select count(*) from event)::int as fresh, (select count(*) from approval)::int as inserted`)
+        : tx.execute(sql`
+            with event as (
+              insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
+              on conflict do nothing
+              returning approval_id
+            ), closed as (
+              update approvals
+              set status = ${event.type === 'approval.cancelled' ? 'cancelled' : 'expired'}, closed_reason = ${data.reason ?? null},
+                  version = version + 1, updated_at = now()
+              where id = ${data.approval_id} and status = 'pending' and exists (select 1 from event)
+              returning id
+            ), job as (
+              insert into jobs (kind, payload, dedupe_key)
+              select ${ApprovalJob.refresh}, ${JSON.stringify({ approvalId: data.approval_id })}::jsonb, ${dedupeKey.refresh(data.approval_id, eventId)}
+              from closed
+              on conflict (dedupe_key) do nothing
+            )
+            select (select count(*) from event)::int as fresh, 1 as inserted`);
+    const [, result] = await Promise.all([lock, statement]);
+    const [row] = rowsOf<{ fresh: number; inserted: number }>(result);
+    return { status: 202 as const, duplicate: !row || row.fresh === 0 || row.inserted === 0 };
   });
   if (!outcome.duplicate) deps.wake();
   return outcome;

@@ -1,11 +1,18 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { approvals, type ApprovalStatus } from '../db/schema.ts';
+import { approvals, identities, type ApprovalStatus } from '../db/schema.ts';
+import type { StoredIdentity } from '../identities/store.ts';
 
 export type StoredApproval = typeof approvals.$inferSelect;
 
 export async function findApproval(db: Database, id: string): Promise<StoredApproval | undefined> {
   const [row] = await db.select().from(approvals).where(eq(approvals.id, id));
+  return row;
+}
+
+/** The approval and its identity in one round trip (every job needs both). */
+export async function findApprovalWithIdentity(db: Database, id: string): Promise<{ approval: StoredApproval; identity: StoredIdentity | null } | undefined> {
+  const [row] = await db.select({ approval: approvals, identity: identities }).from(approvals).leftJoin(identities, eq(identities.id, approvals.identityId)).where(eq(approvals.id, id));
   return row;
 }
 
@@ -43,8 +50,14 @@ export async function clearPostAttempt(db: Database, id: string): Promise<void> 
   await db.update(approvals).set({ postAttemptedAt: null }).where(eq(approvals.id, id));
 }
 
-export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<void> {
-  await db.update(approvals).set({ messageTs: message.ts, threadTs: message.threadTs, updatedAt: sql`now()` }).where(eq(approvals.id, id));
+/** Records where the message is; returns the approval's version now, to tell whether it changed meanwhile. */
+export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<number | undefined> {
+  const [row] = await db
+    .update(approvals)
+    .set({ messageTs: message.ts, threadTs: message.threadTs, updatedAt: sql`now()` })
+    .where(eq(approvals.id, id))
+    .returning({ version: approvals.version });
+  return row?.version;
 }
 
 export async function setReport(db: Database, id: string, report: { status: 'accepted' | 'refused' | 'failed'; detail: string | null }): Promise<void> {

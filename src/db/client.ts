@@ -21,6 +21,11 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** The rows of `db.execute(sql\`…\`)`: postgres.js returns them as an array, PGlite as `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 // Any constant works; it only has to be the same for every instance of this app.

@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import type { ChannelPacer } from '../approvals/channel-pacer.ts';
 import type { JobHandler } from '../jobs/queue.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';
@@ -22,15 +23,17 @@ export function announcementMessage(identity: StoredIdentity): SlackMessage & { 
   };
 }
 
-/** The job that posts the announcement; Slack failures are retried by the queue. */
-export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGateway }): JobHandler {
+/** The job that posts the announcement, paced with the channel's approvals; Slack failures are retried by the queue. */
+export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGateway; pacer: ChannelPacer }): JobHandler {
   return async (job) => {
     const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
     const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
     if (!identity) return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
+    await deps.pacer.turn(identity.approvalChannelId);
     const posted = await deps.slack.postNote(identity.teamId, { channel: identity.approvalChannelId, ...announcementMessage(identity) });
     if (posted.ok) return { status: 'done' };
     const error = `announcement: ${posted.failure.error}`;
+    if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(identity.approvalChannelId, posted.failure.retryAfterMs);
     if (posted.failure.retryAfterMs !== undefined) return { status: 'retry', error, retryAfterMs: posted.failure.retryAfterMs };
     return posted.failure.retryable ? { status: 'retry', error } : { status: 'dead', error };
   };

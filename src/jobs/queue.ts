@@ -253,6 +253,8 @@ interface Slots {
   excludeKinds?: readonly string[];
   concurrency: number;
   running: Set<Promise<void>>;
+  /** The last claim got every job it asked for, so more may be ready. */
+  full: boolean;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -262,8 +264,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const pollIntervalMs = options.pollIntervalMs ?? JOB_DEFAULTS.pollIntervalMs;
   const laneKinds = (options.lanes ?? []).flatMap((lane) => lane.kinds);
   const slots: Slots[] = [
-    ...(options.lanes ?? []).map((lane) => ({ kinds: lane.kinds, concurrency: lane.concurrency, running: new Set<Promise<void>>() })),
-    { excludeKinds: laneKinds, concurrency: options.concurrency ?? JOB_DEFAULTS.concurrency, running: new Set<Promise<void>>() },
+    ...(options.lanes ?? []).map((lane) => ({ kinds: lane.kinds, concurrency: lane.concurrency, running: new Set<Promise<void>>(), full: false })),
+    { excludeKinds: laneKinds, concurrency: options.concurrency ?? JOB_DEFAULTS.concurrency, running: new Set<Promise<void>>(), full: false },
   ];
 
   let started = false;
@@ -334,10 +336,13 @@ export function createWorker(options: WorkerOptions): Worker {
       if (free <= 0) continue;
       const batch = await claimJobs(db, { workerId, limit: free, leaseMs, kinds: s.kinds, excludeKinds: s.excludeKinds });
       claimed += batch.length;
+      s.full = batch.length === free;
       for (const job of batch) {
         const p: Promise<void> = run(job).finally(() => {
           s.running.delete(p);
-          wake();
+          // A freed slot claims at once only when jobs may be waiting for it; otherwise
+          // the next poll or wake() does, instead of an empty claim per finished job.
+          if (s.full) wake();
         });
         s.running.add(p);
       }
@@ -361,7 +366,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger.warn('job claim failed', { workerId, error: errorMessage(err) });
       }
       if (stopped) break;
-      // Woken early when a slot frees up (so a rescheduled job never holds up the next one) or by wake().
+      // Woken early when a slot frees up while jobs may be waiting, or by wake().
       await sleep();
     }
   }

@@ -385,6 +385,23 @@ describe('cancel and expiry', () => {
     expect(h.api.decisions(approvalId)).toEqual([]);
   });
 
+  it('a request and its cancel delivered at the same moment always end cancelled, with no live buttons', async () => {
+    const identity = await h.seedIdentity();
+    const pairs = Array.from({ length: 12 }, () => {
+      const request = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId });
+      const cancel = approvalEvent({ type: 'approval.cancelled', approvalId: request.data.approval_id, identityId: identity.id, workspaceId: identity.workspaceId });
+      return { request, cancel };
+    });
+    // Both orders of arrival, all at once.
+    const results = await Promise.all(pairs.flatMap(({ request, cancel }, i) => (i % 2 ? [h.deliver(request), h.deliver(cancel)] : [h.deliver(cancel), h.deliver(request)])));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 202));
+    await h.drain();
+    const rows = await db.db.select().from(approvals);
+    expect(rows.map((r) => r.status).sort()).toEqual(pairs.map(() => 'cancelled'));
+    // Whatever was posted before its cancel landed shows it was cancelled.
+    for (const m of botMessages()) expect(buttonsOf(m)).toEqual([]);
+  });
+
   it('expires an approval whose expires_at passes with no event', async () => {
     const { approvalId, message } = await requestApproval({ expiresAt: new Date(Date.now() + 1500).toISOString() });
     expect(buttonsOf(message)).toHaveLength(3);
