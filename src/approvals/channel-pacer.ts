@@ -21,6 +21,19 @@ export interface ChannelPacer {
   pause(channel: string, ms: number): void;
 }
 
+/**
+ * A post whose slot is further off than PARK_BEYOND_MS waits in the database (its job
+ * parked) and comes back PARK_EARLY_MS before the slot; a nearer one waits for its turn
+ * in memory, so it goes out on time whatever the worker's poll interval.
+ */
+const PARK_BEYOND_MS = 3_000;
+const PARK_EARLY_MS = 2_000;
+
+/** How long a job whose slot is `waitMs` away should park before coming back; undefined: wait for the turn now. */
+export function parkingTime(waitMs: number): number | undefined {
+  return waitMs > PARK_BEYOND_MS ? waitMs - PARK_EARLY_MS : undefined;
+}
+
 export interface PacerClock {
   now(): number;
   sleep(ms: number): Promise<void>;

@@ -10,7 +10,7 @@ import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackFailure } from '../slack/slack-errors.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
-import type { ChannelPacer } from './channel-pacer.ts';
+import { parkingTime, type ChannelPacer } from './channel-pacer.ts';
 import { effectiveDraft, renderApproval } from './render.ts';
 import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
@@ -55,14 +55,6 @@ async function load(deps: DeliveryDeps, raw: unknown): Promise<{ approval: Store
   return { approval: found.approval, identity: found.identity };
 }
 
-/**
- * A post whose slot is further off than this waits in the database (its job parked) and
- * comes back PARK_EARLY_MS before the slot; a nearer one waits here, so it goes out on
- * time whatever the worker's poll interval.
- */
-const PARK_BEYOND_MS = 3_000;
-const PARK_EARLY_MS = 2_000;
-
 /** Posts the approval message once: a retry first looks for a message an earlier try may have posted. */
 export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
   return async (job) => {
@@ -95,8 +87,8 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       }
     }
 
-    const wait = deps.pacer.reserve(approval.channelId, approval.id);
-    if (wait > PARK_BEYOND_MS) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: wait - PARK_EARLY_MS };
+    const park = parkingTime(deps.pacer.reserve(approval.channelId, approval.id));
+    if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
 
     const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
     await markPostAttempt(deps.db, approval.id);

@@ -28,8 +28,9 @@ export interface IdentityResolverDeps {
  * is a Slack channel in a team this app serves.
  */
 export function createIdentityResolver(deps: IdentityResolverDeps): IdentityResolver {
-  // Stored identities are never changed or deleted, so every event after the first can
-  // skip the database for this look-up.
+  // Stored identities are never deleted, and change only when a creation completes over
+  // its own mirror, with the values the platform already holds: an identity once read
+  // can be kept, and every event after the first skips the database for this look-up.
   const known = new Map<string, StoredIdentity>();
   const remember = (identity: StoredIdentity) => {
     if (!known.has(identity.id) && known.size >= (deps.cacheSize ?? 10_000)) known.delete(known.keys().next().value!);

@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import type { ChannelPacer } from '../approvals/channel-pacer.ts';
+import { parkingTime, type ChannelPacer } from '../approvals/channel-pacer.ts';
 import type { JobHandler } from '../jobs/queue.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';
@@ -29,7 +29,10 @@ export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGat
     const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
     const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
     if (!identity) return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
-    await deps.pacer.turn(identity.approvalChannelId);
+    const key = `announce:${identity.id}`;
+    const park = parkingTime(deps.pacer.reserve(identity.approvalChannelId, key));
+    if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+    await deps.pacer.turn(identity.approvalChannelId, key);
     const posted = await deps.slack.postNote(identity.teamId, { channel: identity.approvalChannelId, ...announcementMessage(identity) });
     if (posted.ok) return { status: 'done' };
     const error = `announcement: ${posted.failure.error}`;
