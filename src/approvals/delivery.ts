@@ -24,7 +24,8 @@ export interface DeliveryDeps {
   logger: Logger;
 }
 
-const payload = z.object({ approvalId: z.string().min(1) });
+/** `channelId` (post jobs since it was added) lets a post take its slot before loading anything. */
+const payload = z.object({ approvalId: z.string().min(1), channelId: z.string().min(1).optional() });
 
 /** Slack errors that no retry will fix. */
 const PERMANENT_SLACK_ERRORS = new Set(['channel_not_found', 'is_archived', 'not_in_channel', 'invalid_auth', 'account_inactive', 'token_revoked', 'no_bot_token', 'invalid_blocks', 'msg_too_long', 'msg_blocks_too_long', 'invalid_arguments', 'message_not_found', 'cant_update_message']);
@@ -58,6 +59,12 @@ async function load(deps: DeliveryDeps, raw: unknown): Promise<{ approval: Store
 /** Posts the approval message once: a retry first looks for a message an earlier try may have posted. */
 export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
   return async (job) => {
+    // A post far from its turn parks without a database read.
+    const early = payload.safeParse(job.payload);
+    if (early.success && early.data.channelId) {
+      const park = parkingTime(deps.pacer.reserve(early.data.channelId, early.data.approvalId));
+      if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+    }
     const loaded = await load(deps, job.payload);
     if ('status' in loaded) return loaded;
     const { approval, identity } = loaded;

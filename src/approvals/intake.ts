@@ -61,7 +61,7 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
               returning status
             ), job as (
               insert into jobs (kind, payload, dedupe_key)
-              select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id })}::jsonb, ${dedupeKey.post(data.approval_id)}
+              select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id, channelId: identity.approvalChannelId })}::jsonb, ${dedupeKey.post(data.approval_id)}
               from approval where status = 'pending'
               on conflict (dedupe_key) do nothing
             )

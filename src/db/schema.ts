@@ -81,7 +81,8 @@ export const jobs = pgTable(
   },
   (t) => [
     uniqueIndex('jobs_dedupe_key_idx').on(t.dedupeKey),
-    index('jobs_ready_idx').on(t.status, t.runAt),
+    // Claims read the due jobs of a status in (run_at, id) order, stopping at the limit.
+    index('jobs_ready_idx').on(t.status, t.runAt, t.id),
   ],
 );
 

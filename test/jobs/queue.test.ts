@@ -226,6 +226,24 @@ it("a job whose lease expired is run by another worker, and the first worker's l
   expect(await onlyJob()).toMatchObject({ status: 'done', attempts: 2, lockedBy: 'B', lastError: null });
 });
 
+it('a claim takes at most its limit: expired leases first, then due jobs oldest first, never parked ones', async () => {
+  for (let i = 0; i < 4; i++) await enqueue(db, { kind: 'test.order', payload: { i } });
+  await enqueue(db, { kind: 'test.order', payload: { parked: true }, runAt: new Date(Date.now() + 3_600_000) });
+  await enqueue(db, { kind: 'test.other', payload: {} });
+  const [first, second] = await allJobs();
+  // Two jobs were claimed by a worker that died: their leases have expired.
+  await db.update(jobs).set({ status: 'running', lockedBy: 'gone', lockedUntil: sql`now() - interval '1 second'` }).where(sql`${jobs.id} in (${first!.id}, ${second!.id})`);
+
+  const claimed = await claimJobs(db, { workerId: 'W', limit: 3, kinds: ['test.order'] });
+  expect(claimed).toHaveLength(3);
+  expect(claimed.map((j) => j.id).sort((a, b) => a - b)).toEqual([first!.id, second!.id, first!.id + 2]);
+  expect(claimed.every((j) => j.lockedBy === 'W' && j.status === 'running')).toBe(true);
+
+  const rest = await claimJobs(db, { workerId: 'W', limit: 10, kinds: ['test.order'] });
+  expect(rest.map((j) => j.payload)).toEqual([{ i: 3 }]);
+  expect(await claimJobs(db, { workerId: 'W', limit: 10, excludeKinds: ['test.order'] })).toHaveLength(1);
+});
+
 it('two workers on one database racing over 200 jobs run each exactly once', async () => {
   // On PostgreSQL the second worker gets its own pool, so the claims really race; PGlite has one connection.
   const second = tdb.url ? await openDatabase(tdb.url) : undefined;
