@@ -36,11 +36,18 @@ interface Proc {
   stop(): Promise<void>;
 }
 
+/** Our app gets the node flags of `npm run start:built` (read from package.json, so the two cannot drift). */
+function nodeFlagsOf(entry: string): string[] {
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = (scripts['start:built'] ?? '').split(/\s+/);
+  return words.includes(entry) ? words.filter((w) => w.startsWith('--')) : [];
+}
+
 let nextPort = 41000 + Math.floor(Math.random() * 10000);
-/** Both apps run as plain JavaScript on plain node: ours as `npm run build` compiled it, the bare one as written. */
+/** Both apps run as plain JavaScript on plain node: ours as `npm run start:built` runs it, the bare one as written. */
 async function launch(entry: string, env: Record<string, string>): Promise<Proc> {
   const port = nextPort++;
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...nodeFlagsOf(entry), entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -360,7 +367,7 @@ const md = `# Benchmarks
 
 Command: \`npm run bench\` · machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version} · date: ${new Date().toISOString().slice(0, 10)}
 
-Our app (\`dist/main.js\` as \`npm run build\` compiles it, ${driver}) and a bare Bolt 5 app (\`bench/bare-bolt.js\`: ack +
+Our app (\`dist/main.js\` as \`npm run build\` compiles it and \`npm run start:built\` runs it, ${driver}) and a bare Bolt 5 app (\`bench/bare-bolt.js\`: ack +
 \`views.open\`; the same API call + ack) run on plain node as separate processes against one fake Slack and one fake
 Identities API on loopback; the load generator is the parent process. Measures 1 and 2 alternate between the two
 apps in three rounds, so drift hits both. In measure 1 each of the c concurrent people sends \`/identity\` and waits
