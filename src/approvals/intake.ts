@@ -19,10 +19,19 @@ export interface IntakeDeps {
   wake: () => void;
 }
 
+/** What a close (cancel, expiry) stores when it arrives before its request: the request fills it in later. */
+const TOMBSTONE_REQUEST = '{}';
+
 /**
- * Stores one webhook event durably and enqueues what it calls for, in one
- * transaction: the caller answers 202 only after this resolves. The event id makes
- * a redelivery a no-op; the approval id makes a second "requested" a no-op.
+ * Stores one webhook event durably, with what it calls for, in one statement (so one
+ * round trip and its own transaction): the caller answers 202 only after it commits. The
+ * event id makes a redelivery a no-op; the approval id makes a second "requested" a no-op.
+ *
+ * A request and a close of one approval may arrive in either order, or at once. Both
+ * write the approval row with INSERT … ON CONFLICT, so its primary key orders them: a
+ * close that comes first stores the approval closed (a tombstone with no request), and
+ * the request then only fills in its content and posts nothing; a close that comes
+ * second closes the pending approval and refreshes its message.
  */
 export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEvent): Promise<IntakeOutcome> {
   const { data } = event;
@@ -32,62 +41,56 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
   if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
 
   const eventId = indexableKey(event.id);
-  const outcome = await deps.db.transaction(async (tx) => {
-    // Events of one approval (a request and its cancel arriving together) take turns. The
-    // lock and the statement go out together (one round trip); the statement's snapshot
-    // is taken after the lock is held, so it sees what the other event committed.
-    const lock = tx.execute(sql`select pg_advisory_xact_lock(hashtext(${data.approval_id}))`);
-    const statement =
-      event.type === 'approval.requested'
-        ? tx.execute(sql`
-            with event as (
-              insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
-              on conflict do nothing
-              returning approval_id
-            ), closed_by as (
-              -- A cancel or expiry may overtake its request: then store it closed and post nothing.
-              select type from approval_events
-              where approval_id = ${data.approval_id} and type in ('approval.cancelled', 'approval.expired')
-              limit 1
-            ), approval as (
-              insert into approvals (id, team_id, identity_id, workspace_id, email_thread_id, status, request, expires_at, channel_id)
-              select ${data.approval_id}, ${identity.teamId}, ${identity.id}, ${data.workspace_id},
-                     ${data.email_thread_id ? indexableKey(data.email_thread_id) : null},
-                     coalesce((select case type when 'approval.cancelled' then 'cancelled' else 'expired' end from closed_by), 'pending'),
-                     ${JSON.stringify({ inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] })}::jsonb,
-                     ${data.expires_at ?? null}::timestamptz, ${identity.approvalChannelId}
-              from event
-              on conflict do nothing
-              returning status
-            ), job as (
-              insert into jobs (kind, payload, dedupe_key)
-              select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id, channelId: identity.approvalChannelId })}::jsonb, ${dedupeKey.post(data.approval_id)}
-              from approval where status = 'pending'
-              on conflict (dedupe_key) do nothing
-            )
-            select (select count(*) from event)::int as fresh, (select count(*) from approval)::int as inserted`)
-        : tx.execute(sql`
-            with event as (
-              insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
-              on conflict do nothing
-              returning approval_id
-            ), closed as (
-              update approvals
-              set status = ${event.type === 'approval.cancelled' ? 'cancelled' : 'expired'}, closed_reason = ${data.reason ?? null},
-                  version = version + 1, updated_at = now()
-              where id = ${data.approval_id} and status = 'pending' and exists (select 1 from event)
-              returning id
-            ), job as (
-              insert into jobs (kind, payload, dedupe_key)
-              select ${ApprovalJob.refresh}, ${JSON.stringify({ approvalId: data.approval_id })}::jsonb, ${dedupeKey.refresh(data.approval_id, eventId)}
-              from closed
-              on conflict (dedupe_key) do nothing
-            )
-            select (select count(*) from event)::int as fresh, 1 as inserted`);
-    const [, result] = await Promise.all([lock, statement]);
-    const [row] = rowsOf<{ fresh: number; inserted: number }>(result);
-    return { status: 202 as const, duplicate: !row || row.fresh === 0 || row.inserted === 0 };
-  });
+  const result =
+    event.type === 'approval.requested'
+      ? await deps.db.execute(sql`
+          with event as (
+            insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
+            on conflict do nothing
+            returning approval_id
+          ), approval as (
+            insert into approvals (id, team_id, identity_id, workspace_id, email_thread_id, status, request, expires_at, channel_id)
+            select ${data.approval_id}, ${identity.teamId}, ${identity.id}, ${data.workspace_id},
+                   ${data.email_thread_id ? indexableKey(data.email_thread_id) : null}, 'pending',
+                   ${JSON.stringify({ inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] })}::jsonb,
+                   ${data.expires_at ?? null}::timestamptz, ${identity.approvalChannelId}
+            from event
+            on conflict (id) do update
+              set request = excluded.request, email_thread_id = excluded.email_thread_id, expires_at = excluded.expires_at, updated_at = now()
+              where approvals.request = ${TOMBSTONE_REQUEST}::jsonb
+            returning status
+          ), job as (
+            insert into jobs (kind, payload, dedupe_key)
+            select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id, channelId: identity.approvalChannelId })}::jsonb, ${dedupeKey.post(data.approval_id)}
+            from approval where status = 'pending'
+            on conflict (dedupe_key) do nothing
+          )
+          select (select count(*) from event)::int as fresh, (select count(*) from approval)::int as stored`)
+      : await deps.db.execute(sql`
+          with event as (
+            insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
+            on conflict do nothing
+            returning approval_id
+          ), closed as (
+            insert into approvals (id, team_id, identity_id, workspace_id, status, request, channel_id, closed_reason)
+            select ${data.approval_id}, ${identity.teamId}, ${identity.id}, ${data.workspace_id},
+                   ${event.type === 'approval.cancelled' ? 'cancelled' : 'expired'}, ${TOMBSTONE_REQUEST}::jsonb,
+                   ${identity.approvalChannelId}, ${data.reason ?? null}
+            from event
+            on conflict (id) do update
+              set status = excluded.status, closed_reason = excluded.closed_reason, version = approvals.version + 1, updated_at = now()
+              where approvals.status = 'pending'
+            -- A new row is the tombstone (version 1); an updated one was a pending approval.
+            returning version > 1 as was_pending
+          ), job as (
+            insert into jobs (kind, payload, dedupe_key)
+            select ${ApprovalJob.refresh}, ${JSON.stringify({ approvalId: data.approval_id })}::jsonb, ${dedupeKey.refresh(data.approval_id, eventId)}
+            from closed where was_pending
+            on conflict (dedupe_key) do nothing
+          )
+          select (select count(*) from event)::int as fresh, 1 as stored`);
+  const [row] = rowsOf<{ fresh: number; stored: number }>(result);
+  const outcome = { status: 202 as const, duplicate: !row || row.fresh === 0 || row.stored === 0 };
   if (!outcome.duplicate) deps.wake();
   return outcome;
 }

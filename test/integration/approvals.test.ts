@@ -385,6 +385,22 @@ describe('cancel and expiry', () => {
     expect(h.api.decisions(approvalId)).toEqual([]);
   });
 
+  it.each(['approval.cancelled', 'approval.expired'] as const)('%s that overtakes its request stores it closed and posts nothing', async (type) => {
+    const identity = await h.seedIdentity();
+    const request = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId, draftText: 'Overtaken draft' });
+    const close = approvalEvent({ type, approvalId: request.data.approval_id, identityId: identity.id, workspaceId: identity.workspaceId, reason: 'Answered by phone' });
+    expect((await h.deliver(close)).body).toEqual({ status: 'stored' });
+    expect((await h.deliver(request)).body).toEqual({ status: 'stored' });
+    expect((await h.deliver(request)).body).toEqual({ status: 'duplicate' });
+    await h.drain();
+    const [row] = await db.db.select().from(approvals);
+    expect(row).toMatchObject({ status: type === 'approval.cancelled' ? 'cancelled' : 'expired', closedReason: 'Answered by phone', messageTs: null });
+    // The request's content is kept, for the record.
+    expect(JSON.stringify(row!.request)).toContain('Overtaken draft');
+    expect(h.slack.callsTo('chat.postMessage')).toEqual([]);
+    expect(await db.db.select().from(jobs)).toEqual([]);
+  });
+
   it('a request and its cancel delivered at the same moment always end cancelled, with no live buttons', async () => {
     const identity = await h.seedIdentity();
     const pairs = Array.from({ length: 12 }, () => {
