@@ -27,9 +27,15 @@ export function announcementMessage(identity: StoredIdentity): SlackMessage & { 
 export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGateway; pacer: ChannelPacer }): JobHandler {
   return async (job) => {
     const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
+    const key = `announce:${identityId ?? '?'}`;
+    // The channel in the payload lets a note far from its turn park without a database read.
+    const channelId = typeof job.payload.channelId === 'string' ? job.payload.channelId : undefined;
+    if (channelId) {
+      const park = parkingTime(deps.pacer.reserve(channelId, key));
+      if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+    }
     const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
     if (!identity) return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
-    const key = `announce:${identity.id}`;
     const park = parkingTime(deps.pacer.reserve(identity.approvalChannelId, key));
     if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
     await deps.pacer.turn(identity.approvalChannelId, key);

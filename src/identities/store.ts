@@ -83,7 +83,7 @@ export async function completeCreation(db: Database, viewId: string, raw: NewIde
         details: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds },
       }),
       // Announced by a durable job: after the modal has answered, and retried if Slack is busy.
-      enqueue(tx, { kind: ANNOUNCE_JOB, payload: { identityId: identity.id }, dedupeKey: `announce:${identity.id}` }),
+      enqueue(tx, { kind: ANNOUNCE_JOB, payload: { identityId: identity.id, channelId: identity.approvalChannelId }, dedupeKey: `announce:${identity.id}` }),
     ]);
     if (!stored) throw new Error(`identity ${identity.id} was not stored`);
     return stored;
