@@ -23,6 +23,8 @@ export interface ApprovalGateway {
   findPosted(teamId: string, where: { channel: string; threadTs: string | null; sinceSeconds: number; approvalId: string }): Promise<SlackResult<string | null>>;
 }
 
+const postedMessage = z.object({ ts: z.string() });
+
 const historyPage = z.object({
   messages: z
     .array(z.object({ ts: z.string(), metadata: z.object({ event_type: z.string(), event_payload: z.record(z.string(), z.unknown()).optional() }).optional() }))
@@ -75,7 +77,7 @@ export function createApprovalGateway(deps: { apiUrl: string; botTokenForTeam: (
           unfurl_links: false,
           unfurl_media: false,
         });
-        return { ts: z.object({ ts: z.string() }).parse(result).ts };
+        return { ts: postedMessage.parse(result).ts };
       }),
     postNote: (teamId, m) =>
       call(teamId, async (client) => {
