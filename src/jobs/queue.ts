@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, asc, count, desc, eq, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
-import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { and, asc, count, desc, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -70,11 +69,6 @@ export async function enqueue(db: Pick<Database, 'insert'>, input: EnqueueInput)
     .onConflictDoNothing({ target: jobs.dedupeKey })
     .returning({ id: jobs.id });
   return inserted.length > 0;
-}
-
-/** `now() + ms` on the database clock. */
-function fromNow(ms: number): SQL {
-  return sql`now() + ${Math.max(0, Math.round(ms))}::double precision * interval '1 millisecond'`;
 }
 
 export interface ClaimOptions {
@@ -178,35 +172,60 @@ export async function settleJob(
   options: SettleOptions = {},
 ): Promise<JobStatus | null> {
   const random = options.random ?? Math.random;
-  const current = and(
-    eq(jobs.id, claimed.id),
-    eq(jobs.lockedBy, claimed.lockedBy ?? ''),
-    eq(jobs.attempts, claimed.attempts),
-    eq(jobs.status, 'running'),
-  );
-  const finish = { lockedUntil: null, updatedAt: sql`now()` };
-
-  let set: PgUpdateSetSource<typeof jobs>;
-  if (outcome.status === 'done') {
-    set = { ...finish, status: 'done' as const };
-  } else if (outcome.status === 'dead') {
-    set = { ...finish, status: 'dead' as const, lastError: truncate(outcome.error) };
-  } else {
-    const rateLimited = Number.isFinite(outcome.retryAfterMs) && (outcome.retryAfterMs ?? 0) >= 0;
-    const grace = options.rateLimitGraceMs ?? JOB_DEFAULTS.rateLimitGraceMs;
-    // Whether this retry uses up its attempt; decided on the database clock.
-    const counts = rateLimited ? sql`(${jobs.createdAt} <= now() - ${grace}::double precision * interval '1 millisecond')` : sql`true`;
-    const delay = rateLimited ? rateLimitDelayMs(outcome.retryAfterMs ?? 0, random) : backoffMs(claimed.attempts, random);
-    set = {
-      ...finish,
-      status: sql`case when ${counts} and ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end`,
-      attempts: sql`case when ${counts} then ${jobs.attempts} else ${jobs.attempts} - 1 end`,
-      runAt: fromNow(delay),
-      lastError: truncate(outcome.error),
-    };
-  }
-  const [row] = await db.update(jobs).set(set).where(current).returning({ status: jobs.status });
+  const rateLimited = outcome.status === 'retry' && Number.isFinite(outcome.retryAfterMs) && (outcome.retryAfterMs ?? 0) >= 0;
+  const delayMs =
+    outcome.status !== 'retry' ? 0 : rateLimited ? rateLimitDelayMs(outcome.retryAfterMs ?? 0, random) : backoffMs(claimed.attempts, random);
+  const [row] = await settleStatement(db).execute({
+    id: claimed.id,
+    lockedBy: claimed.lockedBy ?? '',
+    attempts: claimed.attempts,
+    outcome: outcome.status,
+    lastError: 'error' in outcome ? truncate(outcome.error) : null,
+    delayMs: Math.max(0, Math.round(delayMs)),
+    // Only a rate-limited retry can give its attempt back, and only within the grace period.
+    graceMs: rateLimited ? (options.rateLimitGraceMs ?? JOB_DEFAULTS.rateLimitGraceMs) : -1,
+  });
   return row?.status ?? null;
+}
+
+type SettleStatement = { execute(values: Record<string, unknown>): Promise<{ status: JobStatus }[]> };
+const settleStatements = new WeakMap<object, SettleStatement>();
+
+/**
+ * One statement for every outcome, built once per database (drizzle's query building
+ * costs more than the update). Whether a retry uses up its attempt is decided on the
+ * database clock: it counts unless it is rate-limited (graceMs ≥ 0) and the job is
+ * younger than the grace period.
+ */
+function settleStatement(db: Pick<Database, 'update'>): SettleStatement {
+  const cached = settleStatements.get(db);
+  if (cached) return cached;
+  const outcome = sql`${sql.placeholder('outcome')}::text`;
+  const counts = sql`(${sql.placeholder('graceMs')}::double precision < 0 or ${jobs.createdAt} <= now() - ${sql.placeholder('graceMs')}::double precision * interval '1 millisecond')`;
+  const statement = db
+    .update(jobs)
+    .set({
+      status: sql`case ${outcome} when 'done' then 'done' when 'dead' then 'dead'
+        else case when ${counts} and ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end end`,
+      attempts: sql`case when ${outcome} = 'retry' and not ${counts} then ${jobs.attempts} - 1 else ${jobs.attempts} end`,
+      runAt: sql`case when ${outcome} = 'retry' then now() + ${sql.placeholder('delayMs')}::double precision * interval '1 millisecond' else ${jobs.runAt} end`,
+      lastError: sql`case when ${outcome} = 'done' then ${jobs.lastError} else ${sql.placeholder('lastError')}::text end`,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    // Only while this claim is still the current one (same worker, same attempt, still running).
+    .where(
+      and(
+        eq(jobs.id, sql.placeholder('id')),
+        eq(jobs.lockedBy, sql.placeholder('lockedBy')),
+        eq(jobs.attempts, sql.placeholder('attempts')),
+        eq(jobs.status, 'running'),
+      ),
+    )
+    .returning({ status: jobs.status })
+    .prepare('settle_job');
+  settleStatements.set(db, statement);
+  return statement;
 }
 
 function truncate(text: string): string {
