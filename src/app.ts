@@ -126,7 +126,7 @@ export function buildApp(deps: AppDeps) {
     approvalWebhookRoute({
       secret: config.approvalWebhookSecret,
       logger: logger.child('webhook'),
-      receive: (event) => receiveApprovalEvent({ db, resolveIdentity, logger, wake }, event),
+      receive: (event) => receiveApprovalEvent({ db, pacer, resolveIdentity, logger, wake }, event),
     }),
   ];
   const socketMode = config.slack.appToken !== undefined;

@@ -17,6 +17,8 @@ export interface ChannelPacer {
   reserve(channel: string, key: string): number;
   /** Resolves when a post may go out in `channel`; `key` gives up its reserved slot. */
   turn(channel: string, key?: string): Promise<void>;
+  /** Gives back a slot that will not be used (the post turned out not to be needed). */
+  release(channel: string, key: string): void;
   /** Slack said to wait (Retry-After): nothing goes out in `channel` before then. */
   pause(channel: string, ms: number): void;
 }
@@ -90,6 +92,13 @@ export function createChannelPacer(intervalMs: number, clock: PacerClock = syste
         if (lines.get(channel) === mine) lines.delete(channel);
       });
       return mine;
+    },
+    release(channel, key) {
+      const slot = slots.get(key);
+      if (slot === undefined) return;
+      slots.delete(key);
+      // Only the last slot handed out can be taken back; an earlier one just stays a gap.
+      if (nextSlot.get(channel) === slot + intervalMs) nextSlot.set(channel, slot);
     },
     pause(channel, ms) {
       const until = clock.now() + ms;

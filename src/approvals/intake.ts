@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { ApprovalEvent } from '../platform/schemas.ts';
+import { parkingTime, type ChannelPacer } from './channel-pacer.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
 import { indexableKey } from '../db/text.ts';
@@ -13,6 +14,8 @@ export type IntakeOutcome =
 
 export interface IntakeDeps {
   db: Database;
+  /** The post is given its channel slot here, so its job waits in the table until shortly before it. */
+  pacer: ChannelPacer;
   resolveIdentity: IdentityResolver;
   logger: Logger;
   /** Pokes the job worker so the message is posted without waiting for its next poll. */
@@ -41,6 +44,8 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
   if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
 
   const eventId = indexableKey(event.id);
+  // Reserved before the statement, given back if nothing is queued after all.
+  const postDelayMs = event.type === 'approval.requested' ? (parkingTime(deps.pacer.reserve(identity.approvalChannelId, data.approval_id)) ?? 0) : 0;
   const result =
     event.type === 'approval.requested'
       ? await deps.db.execute(sql`
@@ -60,12 +65,18 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
               where approvals.request = ${TOMBSTONE_REQUEST}::jsonb
             returning status
           ), job as (
-            insert into jobs (kind, payload, dedupe_key)
-            select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id, channelId: identity.approvalChannelId })}::jsonb, ${dedupeKey.post(data.approval_id)}
+            insert into jobs (kind, payload, dedupe_key, run_at)
+            select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id, channelId: identity.approvalChannelId })}::jsonb, ${dedupeKey.post(data.approval_id)},
+                   now() + ${postDelayMs}::double precision * interval '1 millisecond'
             from approval where status = 'pending'
             on conflict (dedupe_key) do nothing
+            returning id
           )
-          select (select count(*) from event)::int as fresh, (select count(*) from approval)::int as stored`)
+          select (select count(*) from event)::int as fresh, (select count(*) from approval)::int as stored, (select count(*) from job)::int as queued`)
+        .catch((e: unknown) => {
+          deps.pacer.release(identity.approvalChannelId, data.approval_id);
+          throw e;
+        })
       : await deps.db.execute(sql`
           with event as (
             insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
@@ -89,7 +100,8 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
             on conflict (dedupe_key) do nothing
           )
           select (select count(*) from event)::int as fresh, 1 as stored`);
-  const [row] = rowsOf<{ fresh: number; stored: number }>(result);
+  const [row] = rowsOf<{ fresh: number; stored: number; queued?: number }>(result);
+  if (event.type === 'approval.requested' && !row?.queued) deps.pacer.release(identity.approvalChannelId, data.approval_id);
   const outcome = { status: 202 as const, duplicate: !row || row.fresh === 0 || row.stored === 0 };
   if (!outcome.duplicate) deps.wake();
   return outcome;

@@ -70,6 +70,8 @@ export interface HarnessOptions {
   oauth?: boolean;
   env?: Record<string, string>;
   ackBudgetMs?: number;
+  /** Spacing of posts per channel (default 0: no pacing, so tests need not wait for it). */
+  channelIntervalMs?: number;
 }
 
 export interface Harness {
@@ -105,7 +107,7 @@ export interface AppInstance {
 }
 
 /** One running app: its own platform client, worker and HTTP port. */
-async function launchInstance(opts: { config: Config; database: DatabaseHandle; logs: string[]; slack: FakeSlack; ackBudgetMs?: number | undefined; workerId: string }): Promise<AppInstance> {
+async function launchInstance(opts: { config: Config; database: DatabaseHandle; logs: string[]; slack: FakeSlack; ackBudgetMs?: number | undefined; channelIntervalMs?: number | undefined; workerId: string }): Promise<AppInstance> {
   const { config } = opts;
   const logger = createLogger({ level: 'debug', name: opts.workerId, secrets: () => secretsOf(config), write: (line) => opts.logs.push(line) });
   const apiClient = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
@@ -114,7 +116,7 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
     database: opts.database,
     api: apiClient,
     logger,
-    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, channelIntervalMs: 0, workerId: opts.workerId, ...(opts.ackBudgetMs ? { ackBudgetMs: opts.ackBudgetMs } : {}) },
+    tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, channelIntervalMs: opts.channelIntervalMs ?? 0, workerId: opts.workerId, ...(opts.ackBudgetMs ? { ackBudgetMs: opts.ackBudgetMs } : {}) },
   });
   const running = await start(0);
   const baseUrl = `http://127.0.0.1:${running.port}`;
@@ -198,7 +200,7 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
   const config = parsed.config;
   const logs: string[] = [];
   const secrets = [SIGNING_SECRET, WEBHOOK_SECRET, TEAM.botToken, PLATFORM_TOKEN, slack.clientSecret, STATE_SECRET, ENCRYPTION_KEY];
-  const first = await launchInstance({ config, database: db, logs, slack, ackBudgetMs: options.ackBudgetMs, workerId: 'instance-1' });
+  const first = await launchInstance({ config, database: db, logs, slack, ackBudgetMs: options.ackBudgetMs, channelIntervalMs: options.channelIntervalMs, workerId: 'instance-1' });
   const instances: AppInstance[] = [first];
   const { client, baseUrl } = first;
 

@@ -41,6 +41,18 @@ describe('channel pacer', () => {
     expect(sent.slice(3)).toEqual([['late', 4500], ['next', 5500]]);
   });
 
+  it('takes back the last slot given out when its post is not needed after all; an earlier one stays a gap', () => {
+    const clock = virtualClock(0);
+    const pacer = createChannelPacer(1000, clock);
+    expect(['a', 'b', 'c'].map((k) => pacer.reserve('C1', k))).toEqual([0, 1000, 2000]);
+    pacer.release('C1', 'c');
+    expect(pacer.reserve('C1', 'd')).toBe(2000);
+    pacer.release('C1', 'b');
+    expect(pacer.reserve('C1', 'e')).toBe(3000);
+    pacer.release('C1', 'unknown');
+    expect(pacer.reserve('C1', 'b')).toBe(4000);
+  });
+
   it('keeps channels independent', async () => {
     const clock = virtualClock(0);
     const pacer = createChannelPacer(1000, clock);
