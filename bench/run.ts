@@ -289,7 +289,8 @@ notes.push(`First /identity after start (not in the table; loading and compiling
 
 // 1. /identity → ack and views.open, interleaved in rounds so drift hits both alike.
 for (const concurrency of [1, 10, 50]) {
-  const total = concurrency === 1 ? 150 : 600;
+  // Enough samples that p99 is not just the slowest one or two.
+  const total = concurrency === 1 ? 600 : 1200;
   const acc = { ours: { acks: [] as number[], opens: [] as number[], rps: 0, failed: 0 }, bare: { acks: [] as number[], opens: [] as number[], rps: 0, failed: 0 } };
   resetPeak(ours);
   for (let round = 0; round < 3; round++) {
