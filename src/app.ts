@@ -24,7 +24,7 @@ import { ApprovalJob } from './approvals/job-kinds.ts';
 import { createChannelPacer } from './approvals/channel-pacer.ts';
 import { expireOverdue } from './approvals/expiry.ts';
 import { createIdentityResolver } from './approvals/identity-resolver.ts';
-import { receiveApprovalEvent } from './approvals/intake.ts';
+import { createIntakeStore, receiveApprovalEvent } from './approvals/intake.ts';
 import { approvalWebhookRoute } from './approvals/webhook-route.ts';
 import { createWorker } from './jobs/queue.ts';
 import { createApprovalGateway } from './slack/approval-gateway.ts';
@@ -121,12 +121,13 @@ export function buildApp(deps: AppDeps) {
     servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : (await singleTeamId()) === teamId),
     tokenForTeam,
   });
+  const intakeStore = createIntakeStore(db);
   const routes: Route[] = [
     healthRoute(deps.database.ping),
     approvalWebhookRoute({
       secret: config.approvalWebhookSecret,
       logger: logger.child('webhook'),
-      receive: (event) => receiveApprovalEvent({ db, pacer, resolveIdentity, logger, wake }, event),
+      receive: (event) => receiveApprovalEvent({ store: intakeStore, pacer, resolveIdentity, logger, wake }, event),
     }),
   ];
   const socketMode = config.slack.appToken !== undefined;

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { ApprovalEvent } from '../platform/schemas.ts';
 import { parkingTime, type ChannelPacer } from './channel-pacer.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
+import { createBatcher, type Batcher } from './batcher.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
 import { indexableKey } from '../db/text.ts';
 
@@ -13,7 +14,8 @@ export type IntakeOutcome =
   | { status: 404; reason: string };
 
 export interface IntakeDeps {
-  db: Database;
+  /** Writes events in batches (group commit); see `createIntakeStore`. */
+  store: Batcher<IntakeRow, IntakeResult>;
   /** The post is given its channel slot here, so its job waits in the table until shortly before it. */
   pacer: ChannelPacer;
   resolveIdentity: IdentityResolver;
@@ -22,13 +24,40 @@ export interface IntakeDeps {
   wake: () => void;
 }
 
+/** One event as stored: everything the statement needs, worked out before it runs. */
+export interface IntakeRow {
+  eventId: string;
+  approvalId: string;
+  type: ApprovalEvent['type'];
+  teamId: string;
+  identityId: string;
+  workspaceId: string;
+  emailThreadId: string | null;
+  /** The request as JSON (requests only). */
+  request: string | null;
+  expiresAt: string | null;
+  channelId: string;
+  closedReason: string | null;
+  /** How long the post job waits before its channel slot comes (requests only). */
+  postDelayMs: number;
+}
+
+export interface IntakeResult {
+  /** The event id was new. */
+  fresh: boolean;
+  /** The approval was written (created, filled in, or closed). */
+  stored: boolean;
+  /** A post job was queued. */
+  queued: boolean;
+}
+
 /** What a close (cancel, expiry) stores when it arrives before its request: the request fills it in later. */
 const TOMBSTONE_REQUEST = '{}';
 
 /**
- * Stores one webhook event durably, with what it calls for, in one statement (so one
- * round trip and its own transaction): the caller answers 202 only after it commits. The
- * event id makes a redelivery a no-op; the approval id makes a second "requested" a no-op.
+ * Stores one webhook event durably, with what it calls for: the caller answers 202 only
+ * after its batch has committed. The event id makes a redelivery a no-op; the approval id
+ * makes a second "requested" a no-op.
  *
  * A request and a close of one approval may arrive in either order, or at once. Both
  * write the approval row with INSERT … ON CONFLICT, so its primary key orders them: a
@@ -43,66 +72,103 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
   const identity = await deps.resolveIdentity(data.identity_id, data.workspace_id);
   if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
 
-  const eventId = indexableKey(event.id);
-  // Reserved before the statement, given back if nothing is queued after all.
-  const postDelayMs = event.type === 'approval.requested' ? (parkingTime(deps.pacer.reserve(identity.approvalChannelId, data.approval_id)) ?? 0) : 0;
-  const result =
-    event.type === 'approval.requested'
-      ? await deps.db.execute(sql`
-          with event as (
-            insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
-            on conflict do nothing
-            returning approval_id
-          ), approval as (
-            insert into approvals (id, team_id, identity_id, workspace_id, email_thread_id, status, request, expires_at, channel_id)
-            select ${data.approval_id}, ${identity.teamId}, ${identity.id}, ${data.workspace_id},
-                   ${data.email_thread_id ? indexableKey(data.email_thread_id) : null}, 'pending',
-                   ${JSON.stringify({ inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] })}::jsonb,
-                   ${data.expires_at ?? null}::timestamptz, ${identity.approvalChannelId}
-            from event
-            on conflict (id) do update
-              set request = excluded.request, email_thread_id = excluded.email_thread_id, expires_at = excluded.expires_at, updated_at = now()
-              where approvals.request = ${TOMBSTONE_REQUEST}::jsonb
-            returning status
-          ), job as (
-            insert into jobs (kind, payload, dedupe_key, run_at)
-            select ${ApprovalJob.post}, ${JSON.stringify({ approvalId: data.approval_id, channelId: identity.approvalChannelId })}::jsonb, ${dedupeKey.post(data.approval_id)},
-                   now() + ${postDelayMs}::double precision * interval '1 millisecond'
-            from approval where status = 'pending'
-            on conflict (dedupe_key) do nothing
-            returning id
-          )
-          select (select count(*) from event)::int as fresh, (select count(*) from approval)::int as stored, (select count(*) from job)::int as queued`)
-        .catch((e: unknown) => {
-          deps.pacer.release(identity.approvalChannelId, data.approval_id);
-          throw e;
-        })
-      : await deps.db.execute(sql`
-          with event as (
-            insert into approval_events (event_id, approval_id, type) values (${eventId}, ${data.approval_id}, ${event.type})
-            on conflict do nothing
-            returning approval_id
-          ), closed as (
-            insert into approvals (id, team_id, identity_id, workspace_id, status, request, channel_id, closed_reason)
-            select ${data.approval_id}, ${identity.teamId}, ${identity.id}, ${data.workspace_id},
-                   ${event.type === 'approval.cancelled' ? 'cancelled' : 'expired'}, ${TOMBSTONE_REQUEST}::jsonb,
-                   ${identity.approvalChannelId}, ${data.reason ?? null}
-            from event
-            on conflict (id) do update
-              set status = excluded.status, closed_reason = excluded.closed_reason, version = approvals.version + 1, updated_at = now()
-              where approvals.status = 'pending'
-            -- A new row is the tombstone (version 1); an updated one was a pending approval.
-            returning version > 1 as was_pending
-          ), job as (
-            insert into jobs (kind, payload, dedupe_key)
-            select ${ApprovalJob.refresh}, ${JSON.stringify({ approvalId: data.approval_id })}::jsonb, ${dedupeKey.refresh(data.approval_id, eventId)}
-            from closed where was_pending
-            on conflict (dedupe_key) do nothing
-          )
-          select (select count(*) from event)::int as fresh, 1 as stored`);
-  const [row] = rowsOf<{ fresh: number; stored: number; queued?: number }>(result);
-  if (event.type === 'approval.requested' && !row?.queued) deps.pacer.release(identity.approvalChannelId, data.approval_id);
-  const outcome = { status: 202 as const, duplicate: !row || row.fresh === 0 || row.stored === 0 };
+  const requested = event.type === 'approval.requested';
+  // Reserved before the write, given back if nothing is queued after all.
+  const postDelayMs = requested ? (parkingTime(deps.pacer.reserve(identity.approvalChannelId, data.approval_id)) ?? 0) : 0;
+  let result: IntakeResult;
+  try {
+    result = await deps.store.submit({
+      eventId: indexableKey(event.id),
+      approvalId: data.approval_id,
+      type: event.type,
+      teamId: identity.teamId,
+      identityId: identity.id,
+      workspaceId: data.workspace_id,
+      emailThreadId: data.email_thread_id ? indexableKey(data.email_thread_id) : null,
+      request: requested ? JSON.stringify({ inbound: data.inbound ?? null, draft: data.draft, thread: data.thread ?? [] }) : null,
+      expiresAt: data.expires_at ?? null,
+      channelId: identity.approvalChannelId,
+      closedReason: requested ? null : (data.reason ?? null),
+      postDelayMs,
+    });
+  } catch (e) {
+    if (requested) deps.pacer.release(identity.approvalChannelId, data.approval_id);
+    throw e;
+  }
+  if (requested && !result.queued) deps.pacer.release(identity.approvalChannelId, data.approval_id);
+  const outcome = { status: 202 as const, duplicate: !result.fresh || !result.stored };
   if (!outcome.duplicate) deps.wake();
   return outcome;
+}
+
+/** Events written in batches: one statement for all the events that arrive together. */
+export function createIntakeStore(db: Database, options: { maxBatch?: number; maxInFlight?: number } = {}): Batcher<IntakeRow, IntakeResult> {
+  return createBatcher({ write: (rows) => storeEvents(db, rows), keys: (row) => [`approval:${row.approvalId}`, `event:${row.eventId}`], ...options });
+}
+
+/** One statement, so all or nothing. No two rows may share an approval or an event id. */
+export async function storeEvents(db: Database, rows: IntakeRow[]): Promise<IntakeResult[]> {
+  const values = sql.join(
+    rows.map(
+      (r) => sql`(${r.eventId}::text, ${r.approvalId}::text, ${r.type}::text, ${r.teamId}::text, ${r.identityId}::text, ${r.workspaceId}::text,
+        ${r.emailThreadId}::text, ${r.request}::jsonb, ${r.expiresAt}::timestamptz, ${r.channelId}::text, ${r.closedReason}::text,
+        ${r.postDelayMs}::double precision, ${JSON.stringify({ approvalId: r.approvalId, channelId: r.channelId })}::jsonb, ${dedupeKey.post(r.approvalId)}::text,
+        ${JSON.stringify({ approvalId: r.approvalId })}::jsonb, ${dedupeKey.refresh(r.approvalId, r.eventId)}::text)`,
+    ),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
+    with input (event_id, approval_id, type, team_id, identity_id, workspace_id, email_thread_id, request, expires_at, channel_id,
+                closed_reason, post_delay_ms, post_payload, post_key, refresh_payload, refresh_key) as (
+      values ${values}
+    ), event as (
+      insert into approval_events (event_id, approval_id, type)
+      select event_id, approval_id, type from input
+      on conflict do nothing
+      returning event_id
+    ), requested as (
+      insert into approvals (id, team_id, identity_id, workspace_id, email_thread_id, status, request, expires_at, channel_id)
+      select i.approval_id, i.team_id, i.identity_id, i.workspace_id, i.email_thread_id, 'pending', i.request, i.expires_at, i.channel_id
+      from input i join event e on e.event_id = i.event_id
+      where i.type = 'approval.requested'
+      on conflict (id) do update
+        set request = excluded.request, email_thread_id = excluded.email_thread_id, expires_at = excluded.expires_at, updated_at = now()
+        where approvals.request = ${TOMBSTONE_REQUEST}::jsonb
+      returning id, status
+    ), closed as (
+      insert into approvals (id, team_id, identity_id, workspace_id, status, request, channel_id, closed_reason)
+      select i.approval_id, i.team_id, i.identity_id, i.workspace_id,
+             case i.type when 'approval.cancelled' then 'cancelled' else 'expired' end, ${TOMBSTONE_REQUEST}::jsonb, i.channel_id, i.closed_reason
+      from input i join event e on e.event_id = i.event_id
+      where i.type <> 'approval.requested'
+      on conflict (id) do update
+        set status = excluded.status, closed_reason = excluded.closed_reason, version = approvals.version + 1, updated_at = now()
+        where approvals.status = 'pending'
+      -- A new row is the tombstone (version 1); an updated one was a pending approval.
+      returning id, version > 1 as was_pending
+    ), posts as (
+      insert into jobs (kind, payload, dedupe_key, run_at)
+      select ${ApprovalJob.post}, i.post_payload, i.post_key, now() + i.post_delay_ms * interval '1 millisecond'
+      from requested r join input i on i.approval_id = r.id
+      where r.status = 'pending'
+      on conflict (dedupe_key) do nothing
+      returning dedupe_key
+    ), refreshes as (
+      insert into jobs (kind, payload, dedupe_key)
+      select ${ApprovalJob.refresh}, i.refresh_payload, i.refresh_key
+      from closed c join input i on i.approval_id = c.id
+      where c.was_pending
+      on conflict (dedupe_key) do nothing
+    )
+    select i.event_id,
+           exists (select 1 from event e where e.event_id = i.event_id) as fresh,
+           exists (select 1 from requested r where r.id = i.approval_id) or exists (select 1 from closed c where c.id = i.approval_id) as stored,
+           exists (select 1 from posts p where p.dedupe_key = i.post_key) as queued
+    from input i`);
+  const byEvent = new Map(rowsOf<{ event_id: string; fresh: boolean; stored: boolean; queued: boolean }>(result).map((r) => [r.event_id, r]));
+  return rows.map((r) => {
+    const row = byEvent.get(r.eventId);
+    if (!row) throw new Error(`event ${r.eventId} missing from its batch's result`);
+    return { fresh: row.fresh, stored: row.stored, queued: row.queued };
+  });
 }
