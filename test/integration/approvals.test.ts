@@ -97,6 +97,16 @@ describe('approval requests', () => {
     expect(await db.db.select().from(approvals)).toEqual([]);
   });
 
+  it('answers 413 to a body over 2 MiB, on a connection that still works, storing nothing', async () => {
+    const identity = await h.seedIdentity();
+    const huge = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId, draftText: 'x'.repeat(3 * 1024 * 1024) });
+    const res = await h.deliver(huge);
+    expect(res).toMatchObject({ status: 413, body: { error: expect.stringContaining('larger than') } });
+    expect(await db.db.select().from(approvals)).toEqual([]);
+    // The app still answers normally afterwards.
+    expect((await h.deliver(approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }))).status).toBe(202);
+  });
+
   it('mirrors an identity created elsewhere whose approval channel is in this team', async () => {
     const identity = await h.seedIdentity();
     await db.reset();
