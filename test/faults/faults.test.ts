@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvals } from '../../src/db/schema.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.ts';
+import { appPerTest } from '../support/lifecycle.ts';
 import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { createSlackClient } from '../support/slack-client.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, type Harness } from '../support/harness.ts';
 import { appEnv, createPlatformIdentity, deliverTo, randomPort, startAppProcess, type AppProcess } from '../support/app-process.ts';
 import type { ApprovalEvent } from '../../src/platform/schemas.ts';
 
@@ -96,19 +97,7 @@ describe('the app killed with SIGKILL at random points during a burst', () => {
 describe('outages, in process', () => {
   let db: TestDatabase;
   let h: Harness;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await db.reset();
-    h = await startHarness(db);
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  appPerTest((ctx) => ({ db, h } = ctx));
 
   async function burst(n: number) {
     const identity = await h.seedIdentity();

@@ -1,27 +1,15 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvals, auditLog, jobs } from '../../src/db/schema.ts';
 import { validateMessage } from '../support/block-kit.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { appPerTest } from '../support/lifecycle.ts';
 import type { FakeMessage } from '../support/fake-slack.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
 
 let db: TestDatabase;
 let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-  h = await startHarness(db);
-});
-afterEach(async () => {
-  await h.close();
-});
+appPerTest((ctx) => ({ db, h } = ctx));
 
 const botMessages = () => h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId && m.metadata !== undefined);
 const buttonsOf = (m: FakeMessage | undefined) => JSON.stringify(m?.blocks ?? []).match(/"action_id":"approval_(approve|edit|reject)"/g) ?? [];

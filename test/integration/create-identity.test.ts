@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog, identities, identityCreations } from '../../src/db/schema.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { appPerTest, type AppPerTest } from '../support/lifecycle.ts';
 import {
   ALICE,
   ARCHIVED_CHANNEL,
@@ -10,7 +11,6 @@ import {
   PRIVATE_CHANNEL,
   PRIVATE_WITH_BOT,
   PUBLIC_CHANNEL,
-  startHarness,
   TEAM,
   type Harness,
   waitFor,
@@ -20,20 +20,8 @@ import type { InputValue } from '../support/slack-client.ts';
 
 let db: TestDatabase;
 let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-  h = await startHarness(db);
-});
-afterEach(async () => {
-  await h.close();
-});
+let restart: AppPerTest['restart'];
+appPerTest((ctx) => ({ db, h, restart } = ctx));
 
 const viewText = (view: unknown) => JSON.stringify(view);
 
@@ -110,8 +98,7 @@ describe('/identity opens the create modal', () => {
   });
 
   it('replaces the form with the reason when the workspace has no verified domain', async () => {
-    await h.close();
-    h = await startHarness(db, { platformToken: 'plat_only_pending_domains_token' });
+    await restart({ platformToken: 'plat_only_pending_domains_token' });
     h.api.addWorkspace({ token: 'plat_only_pending_domains_token', domains: [{ name: 'later.example', status: 'pending' }] });
     const viewId = await h.openCreateModal();
     await expect.poll(() => viewText(h.slack.view(viewId))).toContain('no verified domain');
@@ -126,8 +113,7 @@ describe('/identity opens the create modal', () => {
   });
 
   it('says the workspace is not connected when there is no platform token', async () => {
-    await h.close();
-    h = await startHarness(db, { platformToken: null });
+    await restart({ platformToken: null });
     const viewId = await h.openCreateModal();
     expect(viewText(h.slack.view(viewId))).toContain('not connected to a platform workspace');
     expect(h.api.requests).toEqual([]);

@@ -1,32 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { approvals } from '../../src/db/schema.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.ts';
+import { appPerTest } from '../support/lifecycle.ts';
 import { startFakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack } from '../support/fake-slack.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor, type Harness } from '../support/harness.ts';
 import { appEnv, createPlatformIdentity, deliverTo, randomPort, startAppProcess } from '../support/app-process.ts';
 
 describe.runIf(serverUrl())('two app instances on one PostgreSQL database', () => {
   let db: TestDatabase;
   let h: Harness;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await db.reset();
-    h = await startHarness(db);
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  appPerTest((ctx) => ({ db, h } = ctx));
 
   it('posts each approval of a burst delivered to both exactly once, and records one decision for clicks on both', async () => {
     const second = await h.startInstance(await openDatabase(db.url!));

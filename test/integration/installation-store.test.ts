@@ -1,20 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../../src/crypto/token-cipher.ts';
 import { mirrorIdentity } from '../../src/identities/store.ts';
 import { createInstallationStore } from '../../src/workspaces/installation-store.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { databasePerFile } from '../support/lifecycle.ts';
 
 let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-});
+databasePerFile((created) => (db = created));
 
 const cipher = createTokenCipher([Buffer.alloc(32, 5)]);
 const bot = (token: string) => ({ token, scopes: ['chat:write', 'commands'], id: 'B1', userId: 'U0BOT' });

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../../src/crypto/token-cipher.ts';
 import type { Database } from '../../src/db/client.ts';
 import { connectWorkspace, createLinkCache, disconnectWorkspace } from '../../src/workspaces/links.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { databasePerFile } from '../support/lifecycle.ts';
 
 let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-});
+databasePerFile((created) => (db = created));
 
 const cipher = createTokenCipher([Buffer.alloc(32, 7)]);
 const connect = (teamId: string, permission: 'admins' | 'everyone') =>

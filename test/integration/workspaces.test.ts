@@ -1,21 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/app.ts';
 import { createTokenCipher } from '../../src/crypto/token-cipher.ts';
 import { auditLog } from '../../src/db/schema.ts';
 import { reencryptTokens } from '../../src/workspaces/rotate-keys.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { databasePerFile } from '../support/lifecycle.ts';
 import { ADMIN, ALICE, ENCRYPTION_KEY, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
 
 let db: TestDatabase;
 let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
+databasePerFile((created) => (db = created));
 afterEach(async () => {
   await h.close();
 });

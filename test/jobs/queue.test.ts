@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { jobs } from '../../src/db/schema.ts';
 import {
@@ -15,21 +15,16 @@ import {
   type Worker,
   type WorkerOptions,
 } from '../../src/jobs/queue.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { databasePerFile } from '../support/lifecycle.ts';
 
 let tdb: TestDatabase;
 let db: Database;
 const started: Worker[] = [];
 
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = tdb.db;
-});
-afterAll(async () => {
-  await tdb.close();
-});
-beforeEach(async () => {
-  await tdb.reset();
+databasePerFile((created) => {
+  tdb = created;
+  db = created.db;
 });
 afterEach(async () => {
   await Promise.all(started.splice(0).map((w) => w.stop()));

@@ -13,11 +13,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { approvals, identities } from '../../src/db/schema.ts';
 import { isObj, validateMessage, validateOptionsResponse, validateView } from '../support/block-kit.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { appPerTest, type AppPerTest } from '../support/lifecycle.ts';
 import type { FakeMessage } from '../support/fake-slack.ts';
 import {
   ADMIN,
@@ -29,7 +30,6 @@ import {
   PRIVATE_CHANNEL,
   PRIVATE_WITH_BOT,
   PUBLIC_CHANNEL,
-  startHarness,
   TEAM,
   type Harness,
 } from '../support/harness.ts';
@@ -40,20 +40,8 @@ type EventJson = Obj & { data: Obj };
 
 let db: TestDatabase;
 let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-  h = await startHarness(db);
-});
-afterEach(async () => {
-  await h.close();
-});
+let restart: AppPerTest['restart'];
+appPerTest((ctx) => ({ db, h, restart } = ctx));
 
 // ---------------------------------------------------------------------------
 // arbitraries
@@ -296,8 +284,7 @@ describe('create modal submissions', () => {
 
   it('answers every submission of the form (any values, any platform behaviour) with field errors or a valid view, and sends the API only contract-valid bodies', async () => {
     // A short ack budget, so a "slow" platform takes the creating… path (ack, then views.update).
-    await h.close();
-    h = await startHarness(db, { ackBudgetMs: 800 });
+    await restart({ ackBudgetMs: 800 });
     const verified = h.workspace.domains[0]!;
     // Mostly a well-formed form with a few fields fuzzed, so the platform call (and its failures) is reached often.
     const assistant = h.workspace.assistants[0]!;

@@ -8,9 +8,10 @@
 
 import { createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { databasePerFile } from '../support/lifecycle.ts';
 import type { FakeMessage } from '../support/fake-slack.ts';
 import {
   ADMIN,
@@ -32,16 +33,7 @@ type Obj = Record<string, unknown>;
 
 let db: TestDatabase;
 let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-});
+databasePerFile((created) => (db = created));
 afterEach(async () => {
   // close() also fails the test when one of h.secrets appears in a log line.
   await h.close();

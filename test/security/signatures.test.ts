@@ -7,30 +7,18 @@
 
 import { createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvals } from '../../src/db/schema.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { ALICE, approvalEvent, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, startHarness, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { type TestDatabase } from '../support/database.ts';
+import { appPerTest } from '../support/lifecycle.ts';
+import { ALICE, approvalEvent, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
 import { signSlackRequest } from '../support/slack-client.ts';
 
 type Obj = Record<string, unknown>;
 
 let db: TestDatabase;
 let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await db.reset();
-  h = await startHarness(db);
-});
-afterEach(async () => {
-  await h.close();
-});
+appPerTest((ctx) => ({ db, h } = ctx));
 
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
