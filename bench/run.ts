@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import { signPayload } from '../src/approvals/webhook-signature.ts';
 import { startFakeIdentitiesApi } from '../test/support/fake-identities-api.ts';
 import { startFakeSlack } from '../test/support/fake-slack.ts';
-import { approvalEvent, PLATFORM_TOKEN, SIGNING_SECRET, TEAM, WEBHOOK_SECRET } from '../test/support/harness.ts';
+import { approvalEvent, approvalIdOf, PLATFORM_TOKEN, SIGNING_SECRET, TEAM, WEBHOOK_SECRET } from '../test/support/harness.ts';
 import { signSlackRequest } from '../test/support/slack-client.ts';
 
 const root = new URL('../', import.meta.url).pathname;
@@ -231,7 +231,6 @@ async function burstRun(proc: Proc, perSecond: number) {
     return approvalEvent({ identityId: identity.id, workspaceId: identity.workspace_id });
   });
   const mine = new Set(events.map((e) => e.data.approval_id));
-  const approvalIdOf = (m: { metadata?: unknown }) => JSON.stringify(m.metadata).match(/[0-9a-f-]{36}/)?.[0] ?? '';
   // Counted as Slack accepts each post, not by scanning the channels: the fake shares
   // this process, and a scan would add lag to the very arrivals it rate-limits.
   let accepted = 0;
@@ -247,7 +246,7 @@ async function burstRun(proc: Proc, perSecond: number) {
   while (accepted < events.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const seconds = (Date.now() - started) / 1000;
   stopCounting();
-  const posted = () => CHANNELS.flatMap((c) => slack.messages(c)).filter((m) => m.metadata !== undefined && mine.has(approvalIdOf(m)));
+  const posted = () => CHANNELS.flatMap((c) => slack.messages(c)).filter((m) => m.metadata !== undefined && mine.has(approvalIdOf(m) ?? ''));
   await new Promise((r) => setTimeout(r, 2000));
   const ids = posted().map(approvalIdOf);
   const unique = new Set(ids);

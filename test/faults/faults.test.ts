@@ -9,13 +9,13 @@ import { appPerTest } from '../support/lifecycle.ts';
 import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { createSlackClient } from '../support/slack-client.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, approvalIdOf, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, type Harness } from '../support/harness.ts';
 import { appEnv, createPlatformIdentity, deliverTo, randomPort, startAppProcess, type AppProcess } from '../support/app-process.ts';
 import type { ApprovalEvent } from '../../src/platform/schemas.ts';
 
 /** Every approval shown exactly once, and no approval decided twice at the platform. */
 function expectExactlyOnce(slack: FakeSlack, api: FakeIdentitiesApi, events: ApprovalEvent[], decided: Set<string>) {
-  const posted = slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.metadata !== undefined).map((m) => JSON.stringify(m.metadata).match(/[0-9a-f-]{36}/)?.[0]);
+  const posted = slack.messages(PUBLIC_CHANNEL.id).map(approvalIdOf).filter((id) => id !== undefined);
   expect(posted.length).toBe(new Set(posted).size);
   expect(new Set(posted)).toEqual(new Set(events.map((e) => e.data.approval_id)));
   for (const e of events) expect(api.decisions(e.data.approval_id).length).toBe(decided.has(e.data.approval_id) ? 1 : 0);
@@ -55,7 +55,7 @@ describe('the app killed with SIGKILL at random points during a burst', () => {
           for (const e of [...undelivered].slice(0, 5)) if (await deliver(e)) undelivered.delete(e);
           // Click approve on posted messages, as people would, some of them twice.
           for (const m of slack.messages(PUBLIC_CHANNEL.id).filter((x) => x.metadata !== undefined).slice(0, 10 + cycle * 5)) {
-            const id = JSON.stringify(m.metadata).match(/[0-9a-f-]{36}/)![0];
+            const id = approvalIdOf(m)!;
             if (decided.has(id) && Math.random() < 0.7) continue;
             const res = await client
               .blockActions({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id, messageTs: m.ts, actionId: 'approval_approve', blockId: 'approval_actions', value: id, bypassClientChecks: true })

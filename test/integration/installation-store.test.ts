@@ -5,6 +5,7 @@ import { mirrorIdentity } from '../../src/identities/store.ts';
 import { createInstallationStore } from '../../src/workspaces/installation-store.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
+import { rowsOf } from '../../src/db/client.ts';
 
 let db: TestDatabase;
 databasePerFile((created) => (db = created));
@@ -44,7 +45,7 @@ describe('installation store', () => {
     await store.storeInstallation({ team: { id: 'T0OWN' }, enterprise: { id: 'E0ORG' }, user: { token: undefined, scopes: undefined, id: 'U2' }, bot: bot('xoxb-team-token'), isEnterpriseInstall: false, authVersion: 'v2' });
     expect((await store.fetchInstallation({ teamId: 'T0OWN', enterpriseId: 'E0ORG', isEnterpriseInstall: false })).bot?.token).toBe('xoxb-team-token');
     const result = await db.db.execute(sql`select * from slack_installations`);
-    const rows = JSON.stringify(Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
+    const rows = JSON.stringify(rowsOf(result));
     expect(rows).not.toContain('xoxb-');
     expect(rows).toContain('v1:');
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
 import { ApprovalJob } from '../../src/approvals/job-kinds.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { approvalEvent, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { approvalEvent, approvalIdOf, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
 
 let db: TestDatabase;
 let h: Harness;
@@ -33,7 +33,7 @@ it('a burst for one channel is posted once each, spaced to Slack’s limit, the 
 
   const posts = () => h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId && m.metadata !== undefined);
   await waitFor(() => posts().length >= events.length, 'every approval posted', 20_000);
-  const posted = posts().map((m) => JSON.stringify(m.metadata).match(/[0-9a-f-]{36}/)?.[0]);
+  const posted = posts().map(approvalIdOf);
   expect(new Set(posted)).toEqual(new Set(events.map((e) => e.data.approval_id)));
   expect(posted).toHaveLength(events.length);
   // Spacing posts 300 ms apart against a 200 ms limit keeps Slack from refusing them; an

@@ -7,6 +7,7 @@ import { reencryptTokens } from '../../src/workspaces/rotate-keys.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
 import { ADMIN, ALICE, ENCRYPTION_KEY, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { rowsOf } from '../../src/db/client.ts';
 
 let db: TestDatabase;
 let h: Harness;
@@ -18,7 +19,7 @@ afterEach(async () => {
 /** Raw rows, read with SQL rather than through the app's code. */
 async function rawRows(table: string): Promise<Record<string, unknown>[]> {
   const result = await db.db.execute(sql.raw(`select * from ${table}`));
-  return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
+  return rowsOf(result);
 }
 
 /** Runs Slack's "Add to Slack" flow against the app: install page, state cookie, redirect with a code. */

@@ -28,6 +28,7 @@ import {
   WEBHOOK_SECRET,
   type Harness,
 } from '../support/harness.ts';
+import { rowsOf } from '../../src/db/client.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -39,10 +40,10 @@ afterEach(async () => {
   await h.close();
 });
 
-/** Raw rows (postgres.js returns an array, PGlite `{rows}`). */
+/** Raw rows. */
 async function query(text: string): Promise<Obj[]> {
   const result = await db.db.execute(sql.raw(text));
-  return (Array.isArray(result) ? result : (result as { rows: Obj[] }).rows) as Obj[];
+  return rowsOf(result);
 }
 
 /** Every row of every table in the database: the app's, the migrator's, any added later. */

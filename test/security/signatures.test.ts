@@ -13,6 +13,7 @@ import { type TestDatabase } from '../support/database.ts';
 import { appPerTest } from '../support/lifecycle.ts';
 import { ALICE, approvalEvent, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
 import { signSlackRequest } from '../support/slack-client.ts';
+import { rowsOf } from '../../src/db/client.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -23,10 +24,10 @@ appPerTest((ctx) => ({ db, h } = ctx));
 const now = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Raw rows, read with SQL rather than through the app's code (postgres.js: an array; PGlite: {rows}). */
+/** Raw rows, read with SQL rather than through the app's code. */
 async function rows(table: string): Promise<Obj[]> {
   const result = await db.db.execute(sql.raw(`select * from ${table}`));
-  return (Array.isArray(result) ? result : (result as { rows: Obj[] }).rows) as Obj[];
+  return rowsOf(result);
 }
 
 /** Every table the app writes, all empty. */

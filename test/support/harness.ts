@@ -150,6 +150,12 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
 }
 
 /** Polls until `check` holds; for effects that follow an ack. */
+/** The approval a bot message was posted for, from its metadata; undefined for any other message. */
+export function approvalIdOf(message: { metadata?: unknown }): string | undefined {
+  const id = (message.metadata as { event_payload?: { approval_id?: unknown } } | undefined)?.event_payload?.approval_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
