@@ -36,6 +36,12 @@ export function parkingTime(waitMs: number): number | undefined {
   return waitMs > PARK_BEYOND_MS ? waitMs - PARK_EARLY_MS : undefined;
 }
 
+/** The job outcome that parks a post until shortly before its slot; undefined when it may wait for its turn now. */
+export function parkUntilSlot(pacer: ChannelPacer, channel: string, key: string): { status: 'retry'; error: string; retryAfterMs: number } | undefined {
+  const park = parkingTime(pacer.reserve(channel, key));
+  return park === undefined ? undefined : { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+}
+
 export interface PacerClock {
   now(): number;
   sleep(ms: number): Promise<void>;

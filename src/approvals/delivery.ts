@@ -10,7 +10,7 @@ import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackFailure } from '../slack/slack-errors.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
-import { parkingTime, type ChannelPacer } from './channel-pacer.ts';
+import { parkUntilSlot, type ChannelPacer } from './channel-pacer.ts';
 import { effectiveDraft, renderApproval } from './render.ts';
 import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
@@ -62,8 +62,8 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     // A post far from its turn parks without a database read.
     const early = payload.safeParse(job.payload);
     if (early.success && early.data.channelId) {
-      const park = parkingTime(deps.pacer.reserve(early.data.channelId, early.data.approvalId));
-      if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+      const parked = parkUntilSlot(deps.pacer, early.data.channelId, early.data.approvalId);
+      if (parked) return parked;
     }
     const loaded = await load(deps, job.payload);
     if ('status' in loaded) return loaded;
@@ -94,8 +94,8 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       }
     }
 
-    const park = parkingTime(deps.pacer.reserve(approval.channelId, approval.id));
-    if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+    const parked = parkUntilSlot(deps.pacer, approval.channelId, approval.id);
+    if (parked) return parked;
 
     const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
     await markPostAttempt(deps.db, approval.id);

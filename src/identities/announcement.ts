@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import { parkingTime, type ChannelPacer } from '../approvals/channel-pacer.ts';
+import { parkUntilSlot, type ChannelPacer } from '../approvals/channel-pacer.ts';
 import type { JobHandler } from '../jobs/queue.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';
@@ -31,19 +31,21 @@ export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGat
     // The channel in the payload lets a note far from its turn park without a database read.
     const channelId = typeof job.payload.channelId === 'string' ? job.payload.channelId : undefined;
     if (channelId) {
-      const park = parkingTime(deps.pacer.reserve(channelId, key));
-      if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+      const parked = parkUntilSlot(deps.pacer, channelId, key);
+      if (parked) return parked;
     }
     const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
     if (!identity) return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
-    const park = parkingTime(deps.pacer.reserve(identity.approvalChannelId, key));
-    if (park !== undefined) return { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
+    const parked = parkUntilSlot(deps.pacer, identity.approvalChannelId, key);
+    if (parked) return parked;
     await deps.pacer.turn(identity.approvalChannelId, key);
     const posted = await deps.slack.postNote(identity.teamId, { channel: identity.approvalChannelId, ...announcementMessage(identity) });
     if (posted.ok) return { status: 'done' };
     const error = `announcement: ${posted.failure.error}`;
-    if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(identity.approvalChannelId, posted.failure.retryAfterMs);
-    if (posted.failure.retryAfterMs !== undefined) return { status: 'retry', error, retryAfterMs: posted.failure.retryAfterMs };
+    if (posted.failure.retryAfterMs !== undefined) {
+      deps.pacer.pause(identity.approvalChannelId, posted.failure.retryAfterMs);
+      return { status: 'retry', error, retryAfterMs: posted.failure.retryAfterMs };
+    }
     return posted.failure.retryable ? { status: 'retry', error } : { status: 'dead', error };
   };
 }
