@@ -24,6 +24,7 @@ import {
   ADMIN,
   ALICE,
   approvalEvent,
+  filledCreateForm,
   ARCHIVED_CHANNEL,
   BOB,
   PLATFORM_TOKEN,
@@ -370,18 +371,7 @@ describe('create modal submissions', () => {
     const view = h.slack.view(viewId)!;
     const inputs = inputBlockIds(view);
     const verified = h.workspace.domains[0]!;
-    const goodValues: Record<string, Record<string, Obj>> = {
-      domain: { domain: { type: 'external_select', selected_option: { text: { type: 'plain_text', text: verified.name }, value: verified.id } } },
-      local_part: { local_part: { type: 'plain_text_input', value: 'raw' } },
-      display_name: { display_name: { type: 'plain_text_input', value: 'Raw' } },
-      assistant: { assistant: { type: 'external_select', selected_option: null } },
-      approval_channel: { approval_channel: { type: 'conversations_select', selected_conversation: PUBLIC_CHANNEL.id } },
-      approvers: { approvers: { type: 'multi_users_select', selected_users: [] } },
-      reply_to: { reply_to: { type: 'email_text_input', value: null } },
-      thread_depth: { thread_depth: { type: 'number_input', value: '10' } },
-      signature_text: { signature_text: { type: 'plain_text_input', value: null } },
-      signature_html: { signature_html: { type: 'plain_text_input', value: null } },
-    };
+    const goodValues: Record<string, Record<string, Obj>> = filledCreateForm({ domain: verified, localPart: 'raw', displayName: 'Raw', channelId: PUBLIC_CHANNEL.id });
     const fieldIds = Object.keys(goodValues);
     const fieldMutation = fc.record({
       field: fc.constantFrom(...fieldIds),

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { approvals } from '../../src/db/schema.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { appPerTest } from '../support/lifecycle.ts';
-import { ALICE, approvalEvent, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, filledCreateForm, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
 import { signSlackRequest } from '../support/slack-client.ts';
 import { rowsOf } from '../../src/db/client.ts';
 
@@ -152,20 +152,7 @@ function createSubmission(viewId: string, localPart: string): Obj {
     trigger_id: h.slack.issueTriggerId(TEAM.id, ALICE, viewId),
     view: {
       ...view,
-      state: {
-        values: {
-          domain: { domain: { type: 'external_select', selected_option: { text: { type: 'plain_text', text: domain.name, emoji: true }, value: domain.id } } },
-          local_part: { local_part: { type: 'plain_text_input', value: localPart } },
-          display_name: { display_name: { type: 'plain_text_input', value: localPart } },
-          assistant: { assistant: { type: 'external_select', selected_option: null } },
-          approval_channel: { approval_channel: { type: 'conversations_select', selected_conversation: PUBLIC_CHANNEL.id } },
-          approvers: { approvers: { type: 'multi_users_select', selected_users: [] } },
-          reply_to: { reply_to: { type: 'email_text_input', value: null } },
-          thread_depth: { thread_depth: { type: 'number_input', value: '10' } },
-          signature_text: { signature_text: { type: 'plain_text_input', value: null } },
-          signature_html: { signature_html: { type: 'plain_text_input', value: null } },
-        },
-      },
+      state: { values: filledCreateForm({ domain, localPart, displayName: localPart, channelId: PUBLIC_CHANNEL.id }) },
     },
     response_urls: [],
   };

@@ -150,6 +150,22 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
 }
 
 /** Polls until `check` holds; for effects that follow an ack. */
+/** The create modal's `view.state.values`, filled in as Slack sends them (the optional fields empty). */
+export function filledCreateForm(input: { domain: { id: string; name: string }; localPart: string; displayName: string; channelId: string }): Record<string, Record<string, Record<string, unknown>>> {
+  return {
+    domain: { domain: { type: 'external_select', selected_option: { text: { type: 'plain_text', text: input.domain.name, emoji: true }, value: input.domain.id } } },
+    local_part: { local_part: { type: 'plain_text_input', value: input.localPart } },
+    display_name: { display_name: { type: 'plain_text_input', value: input.displayName } },
+    assistant: { assistant: { type: 'external_select', selected_option: null } },
+    approval_channel: { approval_channel: { type: 'conversations_select', selected_conversation: input.channelId } },
+    approvers: { approvers: { type: 'multi_users_select', selected_users: [] } },
+    reply_to: { reply_to: { type: 'email_text_input', value: null } },
+    thread_depth: { thread_depth: { type: 'number_input', value: '10' } },
+    signature_text: { signature_text: { type: 'plain_text_input', value: null } },
+    signature_html: { signature_html: { type: 'plain_text_input', value: null } },
+  };
+}
+
 /** The approval a bot message was posted for, from its metadata; undefined for any other message. */
 export function approvalIdOf(message: { metadata?: unknown }): string | undefined {
   const id = (message.metadata as { event_payload?: { approval_id?: unknown } } | undefined)?.event_payload?.approval_id;
