@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readBody, sendJson, type Route } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
 import { ApprovalEvent } from '../platform/schemas.ts';
-import { storableJson } from '../db/text.ts';
+import { storableParsedJson } from '../db/text.ts';
 import type { IntakeOutcome } from './intake.ts';
 import { SIGNATURE_HEADER, verifySignature } from './webhook-signature.ts';
 
@@ -39,9 +39,10 @@ export function approvalWebhookRoute(deps: WebhookRouteDeps): Route {
         return sendJson(res, 401, { error: `signature ${check.reason}` });
       }
 
+      const text = read.body.toString('utf8');
       let json: unknown;
       try {
-        json = JSON.parse(read.body.toString('utf8'));
+        json = JSON.parse(text);
       } catch {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
@@ -52,7 +53,7 @@ export function approvalWebhookRoute(deps: WebhookRouteDeps): Route {
 
       let outcome: IntakeOutcome;
       try {
-        outcome = await deps.receive(storableJson(parsed.data));
+        outcome = await deps.receive(storableParsedJson(parsed.data, text));
       } catch (e) {
         // Nothing was committed: the platform will deliver again.
         deps.logger.error(`approval event ${parsed.data.id} could not be stored`, e);

@@ -20,6 +20,19 @@ export function storableJson<T>(value: T): T {
   return value;
 }
 
+/**
+ * In parsed JSON, U+0000 and lone surrogates can only come from `\u` escapes (raw control
+ * characters are not JSON, and decoding UTF-8 never yields a surrogate), so text without
+ * such an escape (a paired surrogate escape is fine) parses to storable values and skips
+ * the walk over every string.
+ */
+const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/;
+
+/** storableJson for a value parsed from `source`, skipped when `source` cannot hold anything to fix. */
+export function storableParsedJson<T>(value: T, source: string): T {
+  return UNSTORABLE_ESCAPE.test(source) ? storableJson(value) : value;
+}
+
 /** An id short enough for a btree index entry; long ids are replaced by their hash (equality is all we need). */
 export function indexableKey(value: string): string {
   const text = storableText(value);
