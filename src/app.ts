@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, ErrorCode, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
-import { healthRoute, routeHandler, type Route } from './http/routes.ts';
+import { healthRoute, routeHandler, sendJson, type Route } from './http/routes.ts';
 import { createCatalog } from './identities/catalog.ts';
 import { announceIdentityHandler } from './identities/announcement.ts';
 import { ANNOUNCE_JOB } from './identities/store.ts';
@@ -139,11 +139,6 @@ export function buildApp(deps: AppDeps) {
         signingSecret: config.slack.signingSecret!,
         endpoints: '/slack/events',
         logger: boltLogger,
-        customRoutes: routes.map((r) => ({
-          path: r.path,
-          method: r.method,
-          handler: (req, res) => routeHandler([r], (e) => logger.error('route failed', e))(req, res),
-        })),
         ...(config.slack.oauth && installations
           ? {
               clientId: config.slack.oauth.clientId,
@@ -211,24 +206,23 @@ export function buildApp(deps: AppDeps) {
       stopSweep();
       await worker.stop();
     };
-    if (receiver instanceof HTTPReceiver) {
-      const server = (await receiver.start(host ? { port, host } : { port })) as Server;
-      return {
-        port: (server.address() as AddressInfo).port,
-        stop: async () => {
-          await app.stop();
-          await stopBackground();
-        },
-      };
-    }
-    // Socket Mode: Slack traffic arrives over the socket; our routes still need HTTP.
-    const server = createServer(routeHandler(routes, (e) => logger.error('route failed', e)));
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
-    await app.start();
+    const onRouteError = (e: unknown) => logger.error('route failed', e);
+    // One server for our routes and Slack's: in HTTP mode Bolt's listener gets what is not
+    // ours. (Bolt's own custom routes compile every route's pattern on every request.)
+    const server = createServer(receiver instanceof HTTPReceiver ? routeHandler(routes, onRouteError, boltListener(receiver, onRouteError)) : routeHandler(routes, onRouteError));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // Socket Mode: Slack traffic arrives over the socket. HTTP mode: Bolt is served by the listener above.
+    if (!(receiver instanceof HTTPReceiver)) await app.start();
     return {
       port: (server.address() as AddressInfo).port,
       stop: async () => {
-        await app.stop();
+        if (!(receiver instanceof HTTPReceiver)) await app.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await stopBackground();
       },
@@ -236,4 +230,18 @@ export function buildApp(deps: AppDeps) {
   }
 
   return { app, start, worker };
+}
+
+/** Bolt's request listener; false for a path it does not serve (it throws a "deferred" error for those). */
+function boltListener(receiver: HTTPReceiver, onError: (e: unknown) => void): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    try {
+      receiver.requestListener(req, res);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === ErrorCode.HTTPReceiverDeferredRequestError) return false;
+      onError(e);
+      sendJson(res, 500, { error: 'internal error' });
+    }
+    return true;
+  };
 }

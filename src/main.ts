@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   }
   const api = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
   const { start } = buildApp({ config, database, api, logger });
-  const running = await start(config.port);
+  let running;
+  try {
+    running = await start(config.port);
+  } catch (e) {
+    logger.error(`cannot listen on port ${config.port} (PORT): ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
   logger.info(
     `listening on port ${running.port} (${config.slack.appToken ? 'Socket Mode' : 'HTTP: POST /slack/events'}; database: ${database.driver})`,
   );

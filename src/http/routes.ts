@@ -66,13 +66,17 @@ export function healthRoute(ping: () => Promise<void>, timeoutMs = 2000): Route 
   };
 }
 
-/** Dispatches our routes; used directly in Socket Mode, where Bolt serves no HTTP. */
-export function routeHandler(routes: Route[], onError: (e: unknown) => void) {
+/**
+ * Dispatches our routes by exact path. Any other path goes to `others` (Bolt's listener in
+ * HTTP mode), which says whether it served the request; what nobody serves is a 404.
+ */
+export function routeHandler(routes: Route[], onError: (e: unknown) => void, others?: (req: IncomingMessage, res: ServerResponse) => boolean) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = routes.find((r) => r.path === path && r.method === req.method);
     if (!route) {
       const known = routes.some((r) => r.path === path);
+      if (!known && others?.(req, res)) return;
       sendJson(res, known ? 405 : 404, { error: known ? 'method not allowed' : 'not found' });
       return;
     }

@@ -55,6 +55,23 @@ describe('npm start', () => {
       expect(await res.json()).toEqual({ status: 'ok' });
     });
 
+    it('serves our routes and Slack\'s on one port, and refuses the rest', async () => {
+      const at = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init).then((r) => r.status);
+      expect(await at('/nowhere')).toBe(404);
+      expect(await at('/webhooks/approvals')).toBe(405);
+      // Bolt serves /slack/events, POST only; an unsigned request is refused.
+      expect(await at('/slack/events')).toBe(404);
+      expect(await at('/slack/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).toBe(401);
+      expect(await at('/webhooks/approvals', { method: 'POST', body: '{}' })).toBe(401);
+    });
+
+    it('stops with one clear line when its port is taken', async () => {
+      const second = npmStart(appEnv({ slack, api, port, databaseUrl: 'memory://' }));
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toMatch(new RegExp(`cannot listen on port ${port} \\(PORT\\): .*EADDRINUSE`));
+      expect(second.output()).not.toMatch(/\n\s+at /);
+    });
+
     it('opens the create modal for /identity within the trigger window and creates one identity', async () => {
       const client = createSlackClient({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: slack });
       const command = await client.command({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id });
