@@ -61,7 +61,7 @@ export function buildApp(deps: AppDeps) {
   const db = deps.database.db;
   const cipher = createTokenCipher(config.tokenEncryptionKeys);
   const defaultToken = config.identitiesApi.defaultToken;
-  const links = createLinkCache({ db });
+  const links = createLinkCache({ read: (teamId) => findLink(db, teamId) });
   const tokenForTeam = tokenForTeamFromLinks({ find: (teamId) => findLink(db, teamId), cipher, defaultToken });
   // OAuth: one bot token per installed team, from our store. Otherwise the one SLACK_BOT_TOKEN.
   const installations = config.slack.oauth ? createInstallationStore({ db, cipher }) : undefined;

@@ -26,6 +26,23 @@ export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
 }
 
+/**
+ * A statement built once per database and run many times: drizzle's query building costs
+ * more than running a small statement (measured 0.1–0.45 ms a build), so hot paths keep
+ * theirs prepared. `build` receives the database the first time each database asks.
+ */
+export function preparedPerDatabase<D extends object, T>(build: (db: D) => T): (db: D) => T {
+  const built = new WeakMap<D, T>();
+  return (db) => {
+    let statement = built.get(db);
+    if (statement === undefined) {
+      statement = build(db);
+      built.set(db, statement);
+    }
+    return statement;
+  };
+}
+
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 // Any constant works; it only has to be the same for every instance of this app.

@@ -1,9 +1,7 @@
 import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
-import { identities, identityCreations } from '../db/schema.ts';
-import { recordAudit } from '../audit/audit-log.ts';
+import { preparedPerDatabase, type Database } from '../db/client.ts';
+import { auditLog, identities, identityCreations, jobs } from '../db/schema.ts';
 import { storableText } from '../db/text.ts';
-import { enqueue } from '../jobs/queue.ts';
 
 export const ANNOUNCE_JOB = 'identity.announce';
 
@@ -14,17 +12,10 @@ export type CreationRow = typeof identityCreations.$inferSelect;
 /** A creation left pending this long is taken to have died with its process. */
 const STALE_CLAIM_SECONDS = 120;
 
-/**
- * Claims the right to create the identity for one modal. Returns the row when this
- * caller owns the attempt; otherwise the existing row (succeeded, or still running).
- */
-export async function claimCreation(
-  db: Database,
-  claim: { viewId: string; teamId: string; userId: string },
-): Promise<{ owned: true; attempt: number } | { owned: false; row: CreationRow }> {
-  const claimed = await db
+const claimStatement = preparedPerDatabase((db: Database) =>
+  db
     .insert(identityCreations)
-    .values({ ...claim, status: 'pending' })
+    .values({ viewId: sql.placeholder('viewId'), teamId: sql.placeholder('teamId'), userId: sql.placeholder('userId'), status: 'pending' })
     .onConflictDoUpdate({
       target: identityCreations.viewId,
       set: { status: 'pending', attempts: sql`${identityCreations.attempts} + 1`, updatedAt: sql`now()`, lastError: null },
@@ -33,7 +24,19 @@ export async function claimCreation(
         and(eq(identityCreations.status, 'pending'), lt(identityCreations.updatedAt, sql`now() - make_interval(secs => ${STALE_CLAIM_SECONDS})`)),
       ),
     })
-    .returning({ attempts: identityCreations.attempts });
+    .returning({ attempts: identityCreations.attempts })
+    .prepare('claim_creation'),
+);
+
+/**
+ * Claims the right to create the identity for one modal. Returns the row when this
+ * caller owns the attempt; otherwise the existing row (succeeded, or still running).
+ */
+export async function claimCreation(
+  db: Database,
+  claim: { viewId: string; teamId: string; userId: string },
+): Promise<{ owned: true; attempt: number } | { owned: false; row: CreationRow }> {
+  const claimed = await claimStatement(db).execute(claim);
   if (claimed[0]) return { owned: true, attempt: claimed[0].attempts };
   const [row] = await db.select().from(identityCreations).where(eq(identityCreations.viewId, claim.viewId));
   if (!row) throw new Error(`identity creation ${claim.viewId} vanished while being claimed`);
@@ -47,51 +50,94 @@ export async function releaseCreation(db: Database, viewId: string, error: strin
     .where(and(eq(identityCreations.viewId, viewId), eq(identityCreations.status, 'pending')));
 }
 
-/** Stores the identity, closes the creation and audits it, all or nothing. */
 /** What the platform returned may hold text PostgreSQL cannot store (U+0000). */
 function storable(identity: NewIdentity): NewIdentity {
   return { ...identity, emailAddress: storableText(identity.emailAddress), displayName: storableText(identity.displayName), approvalChannelName: identity.approvalChannelName ? storableText(identity.approvalChannelName) : null };
 }
 
+/**
+ * Stores the identity, closes the creation, audits it and queues its announcement, all
+ * or nothing: one statement, so one round trip and no transaction to open and commit.
+ */
+const completeStatement = preparedPerDatabase((db: Database) => {
+  const p = (name: string) => sql.placeholder(name);
+  const stored = db.$with('stored').as(
+    db
+      .insert(identities)
+      .values({
+        id: p('id'),
+        teamId: p('teamId'),
+        enterpriseId: p('enterpriseId'),
+        workspaceId: p('workspaceId'),
+        emailAddress: p('emailAddress'),
+        displayName: p('displayName'),
+        domainId: p('domainId'),
+        assistantId: p('assistantId'),
+        approvalChannelId: p('approvalChannelId'),
+        approvalChannelName: p('approvalChannelName'),
+        approverUserIds: p('approverUserIds'),
+        createdByUserId: p('createdByUserId'),
+      })
+      // An earlier try of this modal stored it already: this try's answer wins.
+      .onConflictDoUpdate({
+        target: identities.id,
+        set: {
+          approvalChannelId: sql`excluded.approval_channel_id`,
+          approvalChannelName: sql`excluded.approval_channel_name`,
+          approverUserIds: sql`excluded.approver_user_ids`,
+          displayName: sql`excluded.display_name`,
+          assistantId: sql`excluded.assistant_id`,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning(),
+  );
+  const closed = db.$with('closed').as(
+    db.update(identityCreations).set({ status: 'succeeded', identityId: sql`${p('id')}`, updatedAt: sql`now()` }).where(eq(identityCreations.viewId, p('viewId'))).returning({ viewId: identityCreations.viewId }),
+  );
+  const audited = db.$with('audited').as(
+    db
+      .insert(auditLog)
+      .values({ teamId: p('teamId'), actorUserId: p('createdByUserId'), action: 'identity.created', subjectType: 'identity', subjectId: p('id'), details: p('auditDetails') })
+      .returning({ id: auditLog.id }),
+  );
+  // Announced by a durable job: after the modal has answered, and retried if Slack is busy.
+  const announced = db.$with('announced').as(
+    db.insert(jobs).values({ kind: ANNOUNCE_JOB, payload: p('announcePayload'), dedupeKey: p('announceKey') }).onConflictDoNothing({ target: jobs.dedupeKey }).returning({ id: jobs.id }),
+  );
+  return db.with(stored, closed, audited, announced).select().from(stored).prepare('complete_creation');
+});
+
 export async function completeCreation(db: Database, viewId: string, raw: NewIdentity): Promise<StoredIdentity> {
   const identity = storable(raw);
-  return db.transaction(async (tx) => {
-    // Independent statements, sent together: one round trip instead of four.
-    const [[stored]] = await Promise.all([
-      tx
-        .insert(identities)
-        .values(identity)
-        .onConflictDoUpdate({
-          target: identities.id,
-          set: {
-            approvalChannelId: identity.approvalChannelId,
-            approvalChannelName: identity.approvalChannelName,
-            approverUserIds: identity.approverUserIds,
-            displayName: identity.displayName,
-            assistantId: identity.assistantId,
-            updatedAt: sql`now()`,
-          },
-        })
-        .returning(),
-      tx.update(identityCreations).set({ status: 'succeeded', identityId: identity.id, updatedAt: sql`now()` }).where(eq(identityCreations.viewId, viewId)),
-      recordAudit(tx, {
-        teamId: identity.teamId,
-        actorUserId: identity.createdByUserId ?? null,
-        action: 'identity.created',
-        subjectType: 'identity',
-        subjectId: identity.id,
-        details: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds },
-      }),
-      // Announced by a durable job: after the modal has answered, and retried if Slack is busy.
-      enqueue(tx, { kind: ANNOUNCE_JOB, payload: { identityId: identity.id, channelId: identity.approvalChannelId }, dedupeKey: `announce:${identity.id}` }),
-    ]);
-    if (!stored) throw new Error(`identity ${identity.id} was not stored`);
-    return stored;
+  const [stored] = await completeStatement(db).execute({
+    viewId,
+    id: identity.id,
+    teamId: identity.teamId,
+    enterpriseId: identity.enterpriseId ?? null,
+    workspaceId: identity.workspaceId,
+    emailAddress: identity.emailAddress,
+    displayName: identity.displayName,
+    domainId: identity.domainId,
+    assistantId: identity.assistantId ?? null,
+    approvalChannelId: identity.approvalChannelId,
+    approvalChannelName: identity.approvalChannelName ?? null,
+    approverUserIds: identity.approverUserIds ?? [],
+    createdByUserId: identity.createdByUserId ?? null,
+    auditDetails: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds ?? [] },
+    announcePayload: { identityId: identity.id, channelId: identity.approvalChannelId },
+    announceKey: `announce:${identity.id}`,
   });
+  if (!stored) throw new Error(`identity ${identity.id} was not stored`);
+  return stored;
 }
 
+const findIdentityStatement = preparedPerDatabase((db: Database) =>
+  db.select().from(identities).where(eq(identities.id, sql.placeholder('id'))).prepare('find_identity'),
+);
+
 export async function findIdentity(db: Database, id: string): Promise<StoredIdentity | undefined> {
-  const [row] = await db.select().from(identities).where(eq(identities.id, id));
+  const [row] = await findIdentityStatement(db).execute({ id });
   return row;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { and, asc, count, desc, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import { preparedPerDatabase, type Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 
@@ -188,21 +188,15 @@ export async function settleJob(
   return row?.status ?? null;
 }
 
-type SettleStatement = { execute(values: Record<string, unknown>): Promise<{ status: JobStatus }[]> };
-const settleStatements = new WeakMap<object, SettleStatement>();
-
 /**
- * One statement for every outcome, built once per database (drizzle's query building
- * costs more than the update). Whether a retry uses up its attempt is decided on the
- * database clock: it counts unless it is rate-limited (graceMs ≥ 0) and the job is
- * younger than the grace period.
+ * One statement for every outcome (drizzle's query building costs more than the update).
+ * Whether a retry uses up its attempt is decided on the database clock: it counts unless
+ * it is rate-limited (graceMs ≥ 0) and the job is younger than the grace period.
  */
-function settleStatement(db: Pick<Database, 'update'>): SettleStatement {
-  const cached = settleStatements.get(db);
-  if (cached) return cached;
+const settleStatement = preparedPerDatabase((db: Pick<Database, 'update'>) => {
   const outcome = sql`${sql.placeholder('outcome')}::text`;
   const counts = sql`(${sql.placeholder('graceMs')}::double precision < 0 or ${jobs.createdAt} <= now() - ${sql.placeholder('graceMs')}::double precision * interval '1 millisecond')`;
-  const statement = db
+  return db
     .update(jobs)
     .set({
       status: sql`case ${outcome} when 'done' then 'done' when 'dead' then 'dead'
@@ -224,9 +218,7 @@ function settleStatement(db: Pick<Database, 'update'>): SettleStatement {
     )
     .returning({ status: jobs.status })
     .prepare('settle_job');
-  settleStatements.set(db, statement);
-  return statement;
-}
+});
 
 function truncate(text: string): string {
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;

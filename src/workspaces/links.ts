@@ -1,7 +1,7 @@
 import { eq, isNull, or, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
-import type { Database } from '../db/client.ts';
+import { preparedPerDatabase, type Database } from '../db/client.ts';
 import { workspaceLinks } from '../db/schema.ts';
 import type { TokenForTeam } from './tokens.ts';
 
@@ -10,8 +10,12 @@ export type WorkspaceLink = typeof workspaceLinks.$inferSelect;
 
 export type FindLink = (teamId: string) => Promise<WorkspaceLink | undefined>;
 
+const findLinkStatement = preparedPerDatabase((db: Database) =>
+  db.select().from(workspaceLinks).where(eq(workspaceLinks.teamId, sql.placeholder('teamId'))).prepare('find_link'),
+);
+
 export async function findLink(db: Database, teamId: string): Promise<WorkspaceLink | undefined> {
-  const [row] = await db.select().from(workspaceLinks).where(eq(workspaceLinks.teamId, teamId));
+  const [row] = await findLinkStatement(db).execute({ teamId });
   return row;
 }
 
@@ -28,7 +32,7 @@ export interface LinkCache {
  * by another instance within `ttlMs`. What must be exact (the submission's checks,
  * connect, the token used to create) reads the database instead.
  */
-export function createLinkCache(deps: { db: Database; ttlMs?: number; maxEntries?: number; now?: () => number }): LinkCache {
+export function createLinkCache(deps: { read: FindLink; ttlMs?: number; maxEntries?: number; now?: () => number }): LinkCache {
   const ttl = deps.ttlMs ?? 5_000;
   const maxEntries = deps.maxEntries ?? 10_000;
   const now = deps.now ?? Date.now;
@@ -39,7 +43,7 @@ export function createLinkCache(deps: { db: Database; ttlMs?: number; maxEntries
       if (hit && hit.expiresAt > now()) return hit.link;
       if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
       // Concurrent requests for one team share the query; a failure is not kept.
-      const entry = { expiresAt: now() + ttl, link: findLink(deps.db, teamId) };
+      const entry = { expiresAt: now() + ttl, link: deps.read(teamId) };
       entries.delete(teamId);
       entries.set(teamId, entry);
       entry.link.catch(() => {
