@@ -91,6 +91,9 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
   const token = await deps.tokenForTeam({ teamId: req.teamId, enterpriseId: req.enterpriseId });
   if (!token) return { ok: false, code: 'token_missing' };
 
+  // The channel check runs beside the claim (it is read-only unless the bot must join a
+  // public channel, which is harmless to repeat): one round trip less before the API call.
+  const channel = settled(deps.channels.prepareChannel(req.approvalChannelId));
   const claim = await claimCreation(deps.db, { viewId: req.viewId, teamId: req.teamId, userId: req.userId });
   if (!claim.owned) {
     const stored = claim.row.status === 'succeeded' && claim.row.identityId ? await findIdentity(deps.db, claim.row.identityId) : undefined;
@@ -100,7 +103,7 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
 
   let outcome: CreateIdentityOutcome;
   try {
-    outcome = await createClaimed(deps, req, token, claim.attempt);
+    outcome = await createClaimed(deps, req, token, claim.attempt, await unwrap(channel));
   } catch (e) {
     await releaseCreation(deps.db, req.viewId, 'unexpected error').catch(() => {});
     throw e;
@@ -109,8 +112,27 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
   return outcome;
 }
 
-async function createClaimed(deps: CreateIdentityDeps, req: CreateIdentityRequest, token: string, attempt: number): Promise<CreateIdentityOutcome> {
-  const channel = await deps.channels.prepareChannel(req.approvalChannelId);
+/** A promise whose rejection is kept for later instead of going unhandled when nobody awaits it. */
+function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+async function unwrap<T>(result: Promise<{ value: T } | { error: unknown }>): Promise<T> {
+  const r = await result;
+  if ('error' in r) throw r.error;
+  return r.value;
+}
+
+async function createClaimed(
+  deps: CreateIdentityDeps,
+  req: CreateIdentityRequest,
+  token: string,
+  attempt: number,
+  channel: Awaited<ReturnType<ChannelGateway['prepareChannel']>>,
+): Promise<CreateIdentityOutcome> {
   if (!channel.ok) return { ok: false, code: 'channel_unusable', reason: channel.reason, ...(channel.detail ? { detail: channel.detail } : {}) };
 
   const body = requestBody(req, channel.channelName);
