@@ -3,11 +3,17 @@
  * views.open for /identity; the same platform call then ack for the modal. Run as a
  * child process by bench/run.ts, beside our app, against the same fakes. Plain JavaScript
  * run by plain node, like our app's compiled build, so neither pays for a TypeScript loader.
+ *
+ * It opens the very modal our app opens (BARE_MODAL_FILE, written by bench/run.ts from our
+ * pure view builder), passed to views.open as an object as a plain Bolt app would: both
+ * apps then send Slack the same form, and the difference is what our app does around it.
  */
+import { readFileSync } from 'node:fs';
 import { App } from '@slack/bolt';
 import { request } from 'undici';
 
 const env = process.env;
+const modal = JSON.parse(readFileSync(env.BARE_MODAL_FILE, 'utf8'));
 const app = new App({
   signingSecret: env.SLACK_SIGNING_SECRET,
   authorize: async () => ({ botToken: env.SLACK_BOT_TOKEN }),
@@ -19,13 +25,7 @@ app.command('/identity', async ({ ack, body, client }) => {
   await ack();
   await client.views.open({
     trigger_id: body.trigger_id,
-    view: {
-      type: 'modal',
-      callback_id: 'identity_create',
-      title: { type: 'plain_text', text: 'New email identity' },
-      submit: { type: 'plain_text', text: 'Create' },
-      blocks: [{ type: 'input', block_id: 'local_part', label: { type: 'plain_text', text: 'Address' }, element: { type: 'plain_text_input', action_id: 'local_part' } }],
-    },
+    view: modal,
   });
 });
 

@@ -13,6 +13,8 @@ import { startFakeIdentitiesApi } from '../test/support/fake-identities-api.ts';
 import { startFakeSlack } from '../test/support/fake-slack.ts';
 import { approvalEvent, approvalIdOf, PLATFORM_TOKEN, SIGNING_SECRET, TEAM, WEBHOOK_SECRET } from '../test/support/harness.ts';
 import { signSlackRequest } from '../test/support/slack-client.ts';
+import { encodeMetadata } from '../src/slack/create-identity/metadata.ts';
+import { createIdentityModal } from '../src/slack/create-identity/views.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const pgUrl = process.env.BENCH_DATABASE_URL;
@@ -286,7 +288,10 @@ const notes: string[] = [];
 
 const OURS = 'dist/main.js';
 const BARE = 'bench/bare-bolt.js';
-const bare = await launch(BARE, appEnv('memory://'));
+// The bare app opens the same modal as ours, built by our pure view builder for the bench's channel.
+const bareModalFile = join(mkdtempSync(join(tmpdir(), 'bench-modal-')), 'modal.json');
+writeFileSync(bareModalFile, JSON.stringify(createIdentityModal({ originChannelId: CHANNELS[0]!, privateMetadata: encodeMetadata({ v: 1, origin: CHANNELS[0]! }) })));
+const bare = await launch(BARE, { ...appEnv('memory://'), BARE_MODAL_FILE: bareModalFile });
 const pgliteDir = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
 const oursPg = pgUrl ? await launch(OURS, appEnv(pgUrl)) : undefined;
 const ours = oursPg ?? (await launch(OURS, appEnv(`file:${pgliteDir}`)));
@@ -380,7 +385,7 @@ const md = `# Benchmarks
 Command: \`npm run bench\` · machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version} · date: ${new Date().toISOString().slice(0, 10)}
 
 Our app (\`dist/main.js\` as \`npm run build\` compiles it and \`npm run start:built\` runs it, ${driver}) and a bare Bolt 5 app (\`bench/bare-bolt.js\`: ack +
-\`views.open\`; the same API call + ack) run on plain node as separate processes against one fake Slack and one fake
+\`views.open\` of the same modal as ours; the same API call + ack) run on plain node as separate processes against one fake Slack and one fake
 Identities API on loopback; the load generator is the parent process. Measures 1 and 2 alternate between the two
 apps in three rounds, so drift hits both. In measure 1 each of the c concurrent people sends \`/identity\` and waits
 until its modal opens (the fake Slack receives \`views.open\`) before sending the next: latency is that whole cycle,
