@@ -23,10 +23,13 @@ export function storableJson<T>(value: T): T {
 /**
  * In parsed JSON, U+0000 and lone surrogates can only come from `\u` escapes (raw control
  * characters are not JSON, and decoding UTF-8 never yields a surrogate), so text without
- * such an escape (a paired surrogate escape is fine) parses to storable values and skips
- * the walk over every string.
+ * such an escape parses to storable values and skips the walk over every string. A low
+ * surrogate escape counts as paired only after a high one whose backslash starts an
+ * escape (an even run of backslashes before it); `\\ud800` is literal text. Matching too
+ * much only costs the walk.
  */
-const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/;
+const UNSTORABLE_ESCAPE =
+  /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/;
 
 /** storableJson for a value parsed from `source`, skipped when `source` cannot hold anything to fix. */
 export function storableParsedJson<T>(value: T, source: string): T {
