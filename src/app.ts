@@ -200,12 +200,6 @@ export function buildApp(deps: AppDeps) {
 
   async function start(port: number): Promise<RunningApp> {
     const host = deps.tuning?.host;
-    worker.start();
-    const stopSweep = startExpirySweep();
-    const stopBackground = async () => {
-      stopSweep();
-      await worker.stop();
-    };
     const onRouteError = (e: unknown) => logger.error('route failed', e);
     // One server for our routes and Slack's: in HTTP mode Bolt's listener gets what is not
     // ours. (Bolt's own custom routes compile every route's pattern on every request.)
@@ -217,6 +211,15 @@ export function buildApp(deps: AppDeps) {
         resolve();
       });
     });
+    // Later server errors (e.g. EMFILE on accept) are logged; the server keeps serving.
+    server.on('error', (e) => logger.error('HTTP server error', e));
+    // Background work starts once the port is ours, so an instance that cannot listen leases no jobs.
+    worker.start();
+    const stopSweep = startExpirySweep();
+    const stopBackground = async () => {
+      stopSweep();
+      await worker.stop();
+    };
     // Socket Mode: Slack traffic arrives over the socket. HTTP mode: Bolt is served by the listener above.
     if (!(receiver instanceof HTTPReceiver)) await app.start();
     return {

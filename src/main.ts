@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   try {
     running = await start(config.port);
   } catch (e) {
-    logger.error(`cannot listen on port ${config.port} (PORT): ${e instanceof Error ? e.message : String(e)}`);
+    const message = e instanceof Error ? e.message : String(e);
+    const listening = (e as NodeJS.ErrnoException | undefined)?.syscall === 'listen';
+    logger.error(listening ? `cannot listen on port ${config.port} (PORT): ${message}` : `cannot start: ${message}`);
     process.exit(1);
   }
   logger.info(

@@ -66,13 +66,24 @@ export function healthRoute(ping: () => Promise<void>, timeoutMs = 2000): Route 
   };
 }
 
+/** The request's path, as Bolt reads it (absolute-form URLs too), without one trailing slash. */
+function pathOf(url: string | undefined): string {
+  let path: string;
+  try {
+    path = new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    path = '/';
+  }
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 /**
  * Dispatches our routes by exact path. Any other path goes to `others` (Bolt's listener in
  * HTTP mode), which says whether it served the request; what nobody serves is a 404.
  */
 export function routeHandler(routes: Route[], onError: (e: unknown) => void, others?: (req: IncomingMessage, res: ServerResponse) => boolean) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = pathOf(req.url);
     const route = routes.find((r) => r.path === path && r.method === req.method);
     if (!route) {
       const known = routes.some((r) => r.path === path);

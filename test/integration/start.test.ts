@@ -58,11 +58,12 @@ describe('npm start', () => {
     it('serves our routes and Slack\'s on one port, and refuses the rest', async () => {
       const at = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init).then((r) => r.status);
       expect(await at('/nowhere')).toBe(404);
+      expect(await at('/healthz/?probe=1')).toBe(200);
       expect(await at('/webhooks/approvals')).toBe(405);
       // Bolt serves /slack/events, POST only; an unsigned request is refused.
       expect(await at('/slack/events')).toBe(404);
       expect(await at('/slack/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).toBe(401);
-      expect(await at('/webhooks/approvals', { method: 'POST', body: '{}' })).toBe(401);
+      expect(await at('/webhooks/approvals/', { method: 'POST', body: '{}' })).toBe(401);
     });
 
     it('stops with one clear line when its port is taken', async () => {
