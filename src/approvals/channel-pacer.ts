@@ -13,8 +13,14 @@
  * In memory: after a restart posts simply take new slots.
  */
 export interface ChannelPacer {
-  /** This post's (`key`'s) slot in `channel`: milliseconds until it comes, 0 = now. A key keeps its slot until its turn. */
+  /**
+   * This post's (`key`'s) slot in `channel`: milliseconds until it comes, 0 = now. A key
+   * keeps its slot until its turn, unless a Retry-After pause covers it: it then queues
+   * again after the pause, so the posts held up come back spaced, not all at once.
+   */
   reserve(channel: string, key: string): number;
+  /** Whether `key` holds a slot (reserved, not yet used or given back). */
+  holds(key: string): boolean;
   /** Resolves when a post may go out in `channel`; `key` gives up its reserved slot. */
   turn(channel: string, key?: string): Promise<void>;
   /** Gives back a slot that will not be used (the post turned out not to be needed). */
@@ -78,11 +84,14 @@ export function createChannelPacer(intervalMs: number, clock: PacerClock = syste
       const t = clock.now();
       sweep(t);
       const mine = slots.get(key);
-      if (mine !== undefined) return Math.max(0, mine - t);
+      if (mine !== undefined && mine >= (pausedUntil.get(channel) ?? -Infinity)) return Math.max(0, mine - t);
       const slot = Math.max(t, nextSlot.get(channel) ?? -Infinity, earliest(channel));
       nextSlot.set(channel, slot + intervalMs);
       slots.set(key, slot);
       return slot - t;
+    },
+    holds(key) {
+      return slots.has(key);
     },
     turn(channel, key) {
       if (key !== undefined) slots.delete(key);

@@ -13,6 +13,11 @@ function virtualClock(start = 1_000_000): PacerClock & { t: number } {
   return clock;
 }
 
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setImmediate(r));
+  if (!check()) throw new Error('condition never held');
+}
+
 describe('channel pacer', () => {
   it('gives a burst for one channel one slot per interval, and a key keeps its slot until its turn', async () => {
     const clock = virtualClock();
@@ -70,10 +75,34 @@ describe('channel pacer', () => {
     await pacer.turn('C1', 'a');
     expect(clock.t).toBe(8000);
 
-    const waiting = pacer.turn('C1');
-    pacer.pause('C1', 10_000);
+    // A clock whose sleeps end only when the test says so: the pause lands while a post sleeps.
+    const sleeps: Array<{ ms: number; wake: () => void }> = [];
+    const held: PacerClock = { now: () => clock.t, sleep: (ms) => new Promise<void>((wake) => sleeps.push({ ms, wake })) };
+    const gated = createChannelPacer(1000, held);
+    await gated.turn('C1');
+    const waiting = gated.turn('C1');
+    await waitUntil(() => sleeps.length === 1);
+    expect(sleeps[0]!.ms).toBe(1000);
+    gated.pause('C1', 10_000);
+    clock.t += 1000;
+    sleeps[0]!.wake();
+    await waitUntil(() => sleeps.length === 2);
+    expect(sleeps[1]!.ms).toBe(9000);
+    clock.t += 9000;
+    sleeps[1]!.wake();
     await waiting;
     expect(clock.t).toBe(18_000);
+  });
+
+  it('queues a reserved post again behind a pause that covers its slot, instead of releasing them all at its end', () => {
+    const clock = virtualClock(0);
+    const pacer = createChannelPacer(1000, clock);
+    expect(['a', 'b', 'c'].map((k) => pacer.reserve('C1', k))).toEqual([0, 1000, 2000]);
+    pacer.pause('C1', 60_000);
+    expect(['a', 'b', 'c'].map((k) => pacer.reserve('C1', k))).toEqual([60_000, 61_000, 62_000]);
+    expect(pacer.holds('b')).toBe(true);
+    pacer.release('C1', 'b');
+    expect(pacer.holds('b')).toBe(false);
   });
 
   it('does nothing with a zero interval', async () => {
