@@ -66,11 +66,16 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       if (parked) return parked;
     }
     const loaded = await load(deps, job.payload);
-    if ('status' in loaded) return loaded;
+    if ('status' in loaded) {
+      if (early.success && early.data.channelId) deps.pacer.release(early.data.channelId, early.data.approvalId);
+      return loaded;
+    }
     const { approval, identity } = loaded;
-    if (approval.messageTs) return { status: 'done' };
-    // Cancelled or expired before it was ever shown: there is nothing to decide.
-    if (approval.status === 'cancelled' || approval.status === 'expired') return { status: 'done' };
+    // Already posted, or cancelled or expired before it was ever shown: nothing to post, and its slot is free.
+    if (approval.messageTs || approval.status === 'cancelled' || approval.status === 'expired') {
+      deps.pacer.release(approval.channelId, approval.id);
+      return { status: 'done' };
+    }
 
     let threadTs: string | null = null;
     const root = await threadRootOf(deps.db, approval);
@@ -88,6 +93,7 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       });
       if (!found.ok) return fromSlack(found.failure, 'looking for an earlier post');
       if (found.value) {
+        deps.pacer.release(approval.channelId, approval.id);
         const version = await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
         // What that earlier try posted may predate a later change: bring it up to date.
         return refreshIfChanged(deps, approval.id, -1, version);

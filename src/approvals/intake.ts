@@ -73,7 +73,9 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
   if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
 
   const requested = event.type === 'approval.requested';
-  // Reserved before the write, given back if nothing is queued after all.
+  // Reserved before the write, given back if nothing is queued after all; a redelivery
+  // finds the slot of the post already queued and must leave it alone.
+  const ownsSlot = requested && !deps.pacer.holds(data.approval_id);
   const postDelayMs = requested ? (parkingTime(deps.pacer.reserve(identity.approvalChannelId, data.approval_id)) ?? 0) : 0;
   let result: IntakeResult;
   try {
@@ -92,10 +94,10 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
       postDelayMs,
     });
   } catch (e) {
-    if (requested) deps.pacer.release(identity.approvalChannelId, data.approval_id);
+    if (ownsSlot) deps.pacer.release(identity.approvalChannelId, data.approval_id);
     throw e;
   }
-  if (requested && !result.queued) deps.pacer.release(identity.approvalChannelId, data.approval_id);
+  if (ownsSlot && !result.queued) deps.pacer.release(identity.approvalChannelId, data.approval_id);
   const outcome = { status: 202 as const, duplicate: !result.fresh || !result.stored };
   if (!outcome.duplicate) deps.wake();
   return outcome;

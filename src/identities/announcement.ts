@@ -35,7 +35,10 @@ export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGat
       if (parked) return parked;
     }
     const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
-    if (!identity) return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
+    if (!identity) {
+      if (channelId) deps.pacer.release(channelId, key);
+      return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
+    }
     const parked = parkUntilSlot(deps.pacer, identity.approvalChannelId, key);
     if (parked) return parked;
     await deps.pacer.turn(identity.approvalChannelId, key);
