@@ -109,6 +109,20 @@ export function tokenOfLink(link: WorkspaceLink | undefined, deps: { cipher: Tok
   return link ? deps.cipher.decrypt(link.apiTokenCiphertext) : deps.defaultToken;
 }
 
+/**
+ * Whether a team can call the platform: it has a token, has none, or has one that no
+ * current key decrypts (TOKEN_ENCRYPTION_KEY changed without the old key kept).
+ */
+export function tokenStatusOfLink(link: WorkspaceLink | undefined, deps: { cipher: TokenCipher; defaultToken: string | undefined }): { token: string } | { missing: true } | { unreadable: true } {
+  let token: string | undefined;
+  try {
+    token = tokenOfLink(link, deps);
+  } catch {
+    return { unreadable: true };
+  }
+  return token ? { token } : { missing: true };
+}
+
 export function tokenForTeamFromLinks(deps: { find: FindLink; cipher: TokenCipher; defaultToken: string | undefined }): TokenForTeam {
   return async ({ teamId }) => tokenOfLink(await deps.find(teamId), deps);
 }

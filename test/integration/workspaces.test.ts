@@ -6,7 +6,8 @@ import { auditLog } from '../../src/db/schema.ts';
 import { reencryptTokens } from '../../src/workspaces/rotate-keys.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
-import { ADMIN, ALICE, ENCRYPTION_KEY, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { ADMIN, ALICE, ENCRYPTION_KEY, PLATFORM_TOKEN, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { connectWorkspace } from '../../src/workspaces/links.ts';
 import { rowsOf } from '../../src/db/client.ts';
 
 let db: TestDatabase;
@@ -136,6 +137,27 @@ describe('single-workspace mode with SLACK_BOT_TOKEN', () => {
     ]);
     const help = await h.client.command({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id, text: 'help' });
     expect(JSON.stringify(help.body)).toContain('uses the app’s default one');
+  });
+
+  it('says a stored token cannot be decrypted, on the form and on its submission, and calls nothing', async () => {
+    const viewId = await h.openCreateModal();
+    const domains = (await (await fetch(`${h.api.url}/v1/domains`, { headers: { authorization: `Bearer ${PLATFORM_TOKEN}` } })).json()) as { data: { id: string; name: string }[] };
+    // Stored under a key this app does not have (TOKEN_ENCRYPTION_KEY replaced without keeping the old one).
+    const foreign = createTokenCipher([Buffer.alloc(32, 5)]);
+    await connectWorkspace({ db: db.db, cipher: foreign }, { teamId: TEAM.id, enterpriseId: null, token: 'plat_under_a_lost_key', permission: 'everyone', userId: ADMIN });
+    const creates = () => h.api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/identities');
+
+    const submitted = await h.client.submitView({ teamId: TEAM.id, userId: ALICE, viewId, values: { domain: { value: domains.data[0]!.id, text: domains.data[0]!.name }, local_part: 'sales', display_name: 'Sales', approval_channel: PUBLIC_CHANNEL.id } });
+    expect(submitted.ack.kind).toBe('update');
+    expect(JSON.stringify(h.slack.view(viewId))).toContain('cannot be decrypted with the app’s current keys');
+
+    await h.close();
+    h = await startHarness(db);
+    const opens = h.slack.callsTo('views.open').length;
+    await h.client.command({ teamId: TEAM.id, userId: ALICE, channelId: PUBLIC_CHANNEL.id });
+    await waitFor(() => h.slack.callsTo('views.open').length > opens, 'views.open');
+    expect(JSON.stringify(h.slack.callsTo('views.open').at(-1)!.args.view)).toContain('cannot be decrypted with the app’s current keys');
+    expect(creates()).toEqual([]);
   });
 
   it('says "ask an admin to run /identity connect" to a team with neither its own token nor a default', async () => {

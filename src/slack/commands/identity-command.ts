@@ -5,12 +5,13 @@ import type { SlackDeps } from '../deps.ts';
 import { slashCommandSchema, type SlashCommand } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { encodeMetadata } from '../create-identity/metadata.ts';
-import { blockedView, TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT } from '../create-identity/replies.ts';
+import { blockedView, TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT, TOKEN_UNREADABLE_TEXT } from '../create-identity/replies.ts';
 import { createIdentityModal } from '../create-identity/views.ts';
 import { helpMessage, listMessage } from './messages.ts';
 import { connectionStatus, openConnect, runDisconnect } from '../workspace/connect.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
 import { openView, updateView } from '../web-api-calls.ts';
+import { tokenStatusOfLink } from '../../workspaces/links.ts';
 
 export const COMMAND = '/identity';
 
@@ -87,10 +88,13 @@ async function openCreateModal(deps: SlackDeps, client: App['client'], command: 
     await respond({ response_type: 'ephemeral', text: allowed.text });
     return;
   }
-  const hasToken = link !== undefined || deps.workspace.defaultToken !== undefined;
+  const token = tokenStatusOfLink(link, deps.workspace);
+  const hasToken = 'token' in token;
   const view = hasToken
     ? createIdentityModal({ originChannelId: command.channel_id, privateMetadata: encodeMetadata({ v: 1, origin: command.channel_id }) })
-    : blockedView('Not connected', [TOKEN_MISSING_TEXT]);
+    : 'missing' in token
+      ? blockedView('Not connected', [TOKEN_MISSING_TEXT])
+      : blockedView('Token unreadable', [TOKEN_UNREADABLE_TEXT]);
 
   let opened: { id: string; hash: string | undefined };
   try {

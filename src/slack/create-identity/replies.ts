@@ -36,6 +36,10 @@ export const TOKEN_MISSING_TEXT =
   'This Slack workspace is not connected to a platform workspace yet, so nothing can be created. ' +
   'Ask the person who runs this app to set `IDENTITIES_API_TOKEN` (or a workspace admin to run `/identity connect`).';
 
+export const TOKEN_UNREADABLE_TEXT =
+  'This workspace’s stored platform API token cannot be decrypted with the app’s current keys, so nothing can be created. ' +
+  'Ask the person who runs this app to put the old key back in `TOKEN_ENCRYPTION_KEY` (after the new one), or a workspace admin to run `/identity connect` again.';
+
 export const TOKEN_REJECTED_TEXT =
   'The platform refused this workspace’s API token: it is missing or revoked. Nothing was created. ' +
   'Ask the person who runs this app to put a valid token in `IDENTITIES_API_TOKEN` (or a workspace admin to run `/identity connect` with a new token), then try again.';

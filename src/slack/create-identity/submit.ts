@@ -6,10 +6,10 @@ import { teamOf, viewSubmissionSchema } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { readDraft, validateDraft } from './form.ts';
 import { decodeMetadata } from './metadata.ts';
-import { lateReplyFor, replyFor, unexpectedErrorView } from './replies.ts';
+import { lateReplyFor, replyFor, TOKEN_UNREADABLE_TEXT, unexpectedErrorView } from './replies.ts';
 import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
-import { findLink, tokenOfLink } from '../../workspaces/links.ts';
+import { findLink, tokenStatusOfLink } from '../../workspaces/links.ts';
 import { updateView } from '../web-api-calls.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
@@ -66,8 +66,14 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
       return;
     }
 
+    const token = tokenStatusOfLink(link.found, deps.workspace);
+    if ('unreadable' in token) {
+      await ack({ response_action: 'update', view: createIdentityModal({ draft, notice: TOKEN_UNREADABLE_TEXT, privateMetadata, originChannelId: metadata.origin ?? undefined }) });
+      return;
+    }
+
     const work: Promise<Settled> = createIdentity(
-      { db: deps.db, api: deps.api, tokenForTeam: async () => tokenOfLink(link.found, deps.workspace), channels: slackChannelGateway(client), logger: deps.logger, wake: deps.wake },
+      { db: deps.db, api: deps.api, tokenForTeam: async () => ('token' in token ? token.token : undefined), channels: slackChannelGateway(client), logger: deps.logger, wake: deps.wake },
       { viewId: view.id, teamId: team.teamId, enterpriseId: team.enterpriseId, userId: user.id, ...checked.form },
     ).then(
       (outcome) => ({ done: true, outcome }),
