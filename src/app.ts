@@ -121,7 +121,7 @@ export function buildApp(deps: AppDeps) {
     servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : (await singleTeamId()) === teamId),
     tokenForTeam,
   });
-  const intakeStore = createIntakeStore(db);
+  const intakeStore = createIntakeStore(db, logger.child('intake'));
   const routes: Route[] = [
     healthRoute(deps.database.ping),
     approvalWebhookRoute({

@@ -20,6 +20,8 @@ export interface BatcherOptions<Item, Result> {
   maxBatch?: number;
   /** Batches written at once (each holds one database connection). */
   maxInFlight?: number;
+  /** Told when a batch of several failed; its items are then written one at a time. */
+  onBatchFailure?: (error: unknown, size: number) => void;
 }
 
 interface Waiting<Item, Result> {
@@ -79,7 +81,11 @@ export function createBatcher<Item, Result>(options: BatcherOptions<Item, Result
       batch.forEach((w, i) => w.resolve(results[i] as Result));
     } catch (e) {
       if (batch.length === 1) batch[0]!.reject(e);
-      else await Promise.all(batch.map(writeAlone));
+      else {
+        options.onBatchFailure?.(e, batch.length);
+        // One at a time: a database that is down gets one write, not a burst of them.
+        for (const w of batch) await writeAlone(w);
+      }
     } finally {
       inFlight--;
       schedule();

@@ -104,8 +104,13 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
 }
 
 /** Events written in batches: one statement for all the events that arrive together. */
-export function createIntakeStore(db: Database, options: { maxBatch?: number; maxInFlight?: number } = {}): Batcher<IntakeRow, IntakeResult> {
-  return createBatcher({ write: (rows) => storeEvents(db, rows), keys: (row) => [`approval:${row.approvalId}`, `event:${row.eventId}`], ...options });
+export function createIntakeStore(db: Database, logger: Logger, options: { maxBatch?: number; maxInFlight?: number } = {}): Batcher<IntakeRow, IntakeResult> {
+  return createBatcher({
+    write: (rows) => storeEvents(db, rows),
+    keys: (row) => [`approval:${row.approvalId}`, `event:${row.eventId}`],
+    onBatchFailure: (e, size) => logger.warn(`a batch of ${size} approval events failed; writing them one at a time`, e),
+    ...options,
+  });
 }
 
 /**
@@ -115,8 +120,10 @@ export function createIntakeStore(db: Database, options: { maxBatch?: number; ma
  * an extra round trip for most batches).
  */
 export async function storeEvents(db: Database, rows: IntakeRow[]): Promise<IntakeResult[]> {
+  // In approval order, so concurrent batches lock shared approvals in the same order.
+  const ordered = [...rows].sort((a, b) => (a.approvalId < b.approvalId ? -1 : a.approvalId > b.approvalId ? 1 : 0));
   const batch = JSON.stringify(
-    rows.map((r) => ({
+    ordered.map((r) => ({
       event_id: r.eventId,
       approval_id: r.approvalId,
       type: r.type,

@@ -56,10 +56,14 @@ describe('batcher', () => {
 
   it('writes a failed batch one item at a time, so only the item that cannot be stored fails', async () => {
     const r = recorder({ failWhen: (items) => items.some((i) => i.id === 'poison') });
-    const batcher = createBatcher({ write: r.write, keys: (i: Item) => [i.key] });
+    const failures: Array<[string, number]> = [];
+    const batcher = createBatcher({ write: r.write, keys: (i: Item) => [i.key], maxInFlight: 1, onBatchFailure: (e, size) => failures.push([(e as Error).message, size]) });
     const settled = await Promise.allSettled(['a', 'poison', 'b'].map((id) => batcher.submit(item(id))));
     expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual(['stored a', 'cannot store poison', 'stored b']);
     expect(r.batches).toEqual([['a', 'poison', 'b'], ['a'], ['poison'], ['b']]);
+    // Reported once, and the single writes went one after another.
+    expect(failures).toEqual([['cannot store a,poison,b', 3]]);
+    expect(r.maxOpen()).toBe(1);
   });
 
   it('keeps at most maxInFlight batches open and sends what waited as the next batch', async () => {
