@@ -31,3 +31,10 @@ export function describeSlackError(e: unknown): SlackFailure {
       return { error: 'unknown', retryable: false };
   }
 }
+
+/** What to tell the person when views.open failed for `command` (e.g. "/identity connect"). */
+export function viewsOpenFailureText(error: string, command: string): string {
+  return error === 'expired_trigger_id' || error === 'exchanged_trigger_id'
+    ? `Slack took too long to open the form. Please run \`${command}\` again.`
+    : `Slack could not open the form (${error}). Please run \`${command}\` again in a moment.`;
+}

@@ -22,7 +22,7 @@ import type {
 
 const JSON_ARGUMENTS = ['view', 'blocks', 'metadata'] as const;
 
-export function serializeArguments(args: object): Record<string, unknown> {
+function serializeArguments(args: object): Record<string, unknown> {
   const out: Record<string, unknown> = { ...args };
   for (const key of JSON_ARGUMENTS) {
     const value = out[key];

@@ -82,6 +82,14 @@ describe('single-workspace mode with SLACK_BOT_TOKEN', () => {
     expect((await db.db.select().from(auditLog)).map((a) => a.action)).toEqual(['workspace.connected']);
   });
 
+  it('tells an admin why the connect form did not open', async () => {
+    h.slack.failNext('views.open', { error: 'internal_error' });
+    const res = await h.client.command({ teamId: TEAM.id, userId: ADMIN, channelId: PUBLIC_CHANNEL.id, text: 'connect' });
+    const said = () => [JSON.stringify(res.body), ...h.slack.responses.map((r) => JSON.stringify(r.body))].join();
+    await expect.poll(said).toContain('Slack could not open the form (internal_error). Please run `/identity connect` again');
+    expect(await rawRows('workspace_links')).toEqual([]);
+  });
+
   it('rejects a token the platform refuses, inline, and saves nothing', async () => {
     const result = await connect(h, { teamId: TEAM.id, userId: ADMIN, token: 'plat_wrong_token_0000000000000' });
     expect(result.ack).toMatchObject({ kind: 'errors', errors: { platform_token: expect.stringMatching(/refused this token \(HTTP 401\)/) } });

@@ -3,7 +3,7 @@ import { listIdentities } from '../../identities/list-identities.ts';
 import { isVerified } from '../../identities/catalog.ts';
 import type { SlackDeps } from '../deps.ts';
 import { slashCommandSchema, type SlashCommand } from '../payloads.ts';
-import { describeSlackError } from '../slack-errors.ts';
+import { describeSlackError, viewsOpenFailureText } from '../slack-errors.ts';
 import { encodeMetadata } from '../create-identity/metadata.ts';
 import { blockedView, TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT, TOKEN_UNREADABLE_TEXT } from '../create-identity/replies.ts';
 import { createIdentityModal } from '../create-identity/views.ts';
@@ -104,11 +104,7 @@ async function openCreateModal(deps: SlackDeps, client: App['client'], command: 
   } catch (e) {
     const failure = describeSlackError(e);
     deps.logger.warn(`views.open for /identity failed: ${failure.error}`);
-    const text =
-      failure.error === 'expired_trigger_id' || failure.error === 'exchanged_trigger_id'
-        ? 'Slack took too long to open the form. Please run `/identity` again.'
-        : `Slack could not open the form (${failure.error}). Please run \`/identity\` again in a moment.`;
-    await respond({ response_type: 'ephemeral', text }).catch(() => deps.logger.warn('could not tell the user that views.open failed'));
+    await respond({ response_type: 'ephemeral', text: viewsOpenFailureText(failure.error, COMMAND) }).catch(() => deps.logger.warn('could not tell the user that views.open failed'));
     return;
   }
   if (!hasToken) return;

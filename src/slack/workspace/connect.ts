@@ -10,6 +10,8 @@ import { connectWorkspace, disconnectWorkspace, findLink, type CreatePermission 
 import { teamOf } from '../payloads.ts';
 import { plain, section } from '../text.ts';
 import { isWorkspaceAdmin } from './roles.ts';
+import { describeSlackError, viewsOpenFailureText } from '../slack-errors.ts';
+import { openView } from '../web-api-calls.ts';
 
 export const CONNECT_CALLBACK = 'workspace_connect';
 export const ConnectField = { token: 'platform_token', permission: 'create_permission' } as const;
@@ -145,10 +147,12 @@ export async function openConnect(deps: WorkspaceDeps, client: WebClient, input:
   if (!role.isAdmin) return { response_type: 'ephemeral', text: ADMINS_ONLY };
   const link = await findLink(deps.db, input.teamId);
   try {
-    await client.views.open({ trigger_id: input.triggerId, view: connectModal(link?.createPermission, link !== undefined) });
+    await openView(client, { trigger_id: input.triggerId, view: connectModal(link?.createPermission, link !== undefined) });
     return undefined;
-  } catch {
-    return { response_type: 'ephemeral', text: 'Slack took too long to open the form. Please run `/identity connect` again.' };
+  } catch (e) {
+    const failure = describeSlackError(e);
+    deps.logger.warn(`views.open for /identity connect failed: ${failure.error}`);
+    return { response_type: 'ephemeral', text: viewsOpenFailureText(failure.error, '/identity connect') };
   }
 }
 
