@@ -61,8 +61,9 @@ export function buildApp(deps: AppDeps) {
   const db = deps.database.db;
   const cipher = createTokenCipher(config.tokenEncryptionKeys);
   const defaultToken = config.identitiesApi.defaultToken;
-  const links = createLinkCache({ read: (teamId) => findLink(db, teamId) });
-  const tokenForTeam = tokenForTeamFromLinks({ find: (teamId) => findLink(db, teamId), cipher, defaultToken });
+  const readLink = (teamId: string) => findLink(db, teamId);
+  const links = createLinkCache({ read: readLink });
+  const tokenForTeam = tokenForTeamFromLinks({ find: readLink, cipher, defaultToken });
   // OAuth: one bot token per installed team, from our store. Otherwise the one SLACK_BOT_TOKEN.
   const installations = config.slack.oauth ? createInstallationStore({ db, cipher }) : undefined;
   const botTokenForTeam = installations ? installations.botTokenForTeam : async (_teamId: string) => config.slack.botToken;
@@ -80,6 +81,10 @@ export function buildApp(deps: AppDeps) {
     singleTeam.catch(() => (singleTeam = undefined));
     return singleTeam;
   };
+  // Declared before the worker it pokes, which is built below.
+  function wake() {
+    worker.wake();
+  }
   const workspace: WorkspaceDeps = { db, api: deps.api, cipher, logger, defaultToken, forgetLink: links.forget };
   const slackDeps: SlackDeps = {
     db,
@@ -90,7 +95,7 @@ export function buildApp(deps: AppDeps) {
     logger,
     ackBudgetMs: deps.tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS,
     workspace,
-    wake: () => worker.wake(),
+    wake,
   };
 
   // Background work: approval messages, their updates, and decisions reported to the platform.
@@ -111,7 +116,6 @@ export function buildApp(deps: AppDeps) {
     ...(deps.tuning?.pollIntervalMs ? { pollIntervalMs: deps.tuning.pollIntervalMs } : {}),
     ...(deps.tuning?.workerId ? { workerId: deps.tuning.workerId } : {}),
   });
-  const wake = () => worker.wake();
   const resolveIdentity = createIdentityResolver({
     db,
     api: deps.api,
@@ -213,15 +217,15 @@ export function buildApp(deps: AppDeps) {
     });
     // Later server errors (e.g. EMFILE on accept) are logged; the server keeps serving.
     server.on('error', (e) => logger.error('HTTP server error', e));
-    // Background work starts once the port is ours, so an instance that cannot listen leases no jobs.
+    // Socket Mode: Slack traffic arrives over the socket. HTTP mode: Bolt is served by the listener above.
+    if (!(receiver instanceof HTTPReceiver)) await app.start();
+    // Background work starts once the app is reachable, so an instance that fails to start leases no jobs.
     worker.start();
     const stopSweep = startExpirySweep();
     const stopBackground = async () => {
       stopSweep();
       await worker.stop();
     };
-    // Socket Mode: Slack traffic arrives over the socket. HTTP mode: Bolt is served by the listener above.
-    if (!(receiver instanceof HTTPReceiver)) await app.start();
     return {
       port: (server.address() as AddressInfo).port,
       stop: async () => {

@@ -18,9 +18,10 @@ export interface IdentityResolverDeps {
   /** Whether this app serves the Slack team an approval channel names. */
   servesTeam: (teamId: string) => Promise<boolean>;
   tokenForTeam: TokenForTeam;
-  /** How many identities to keep in memory (default 10,000). */
-  cacheSize?: number;
 }
+
+/** How many identities to keep in memory. */
+const CACHE_SIZE = 10_000;
 
 /**
  * Local mirror first; an identity created elsewhere (another front end, the API) is
@@ -33,7 +34,7 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
   // can be kept, and every event after the first skips the database for this look-up.
   const known = new Map<string, StoredIdentity>();
   const remember = (identity: StoredIdentity) => {
-    if (!known.has(identity.id) && known.size >= (deps.cacheSize ?? 10_000)) known.delete(known.keys().next().value!);
+    if (!known.has(identity.id) && known.size >= CACHE_SIZE) known.delete(known.keys().next().value!);
     known.set(identity.id, identity);
     return identity;
   };

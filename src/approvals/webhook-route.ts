@@ -55,7 +55,7 @@ export function approvalWebhookRoute(deps: WebhookRouteDeps): Route {
       try {
         outcome = await deps.receive(storableParsedJson(parsed.data, text));
       } catch (e) {
-        // Nothing was committed: the platform will deliver again.
+        // Stored or not, a redelivery is safe (the event id makes it a no-op): ask for one.
         deps.logger.error(`approval event ${parsed.data.id} could not be stored`, e);
         return sendJson(res, 503, { error: 'could not store the event; deliver it again later' });
       }

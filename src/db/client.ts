@@ -85,8 +85,8 @@ export async function pgliteHandle(client: PGlite): Promise<DatabaseHandle> {
 }
 
 /**
- * drizzle sends every statement through postgres.js's `unsafe`, which leaves it
- * unprepared, so PostgreSQL parses and plans each one anew; for the webhook intake the
+ * drizzle sends every statement not built with `.prepare()` through postgres.js's
+ * `unsafe`, which leaves it unprepared, so PostgreSQL parses and plans each one anew; for the webhook intake the
  * parse and bind cost more than the execution (measured with log_min_duration_statement).
  * This hands drizzle a client whose statements, transactions included, are prepared:
  * each connection parses a statement once. Our SQL texts are a fixed set (values are

@@ -4,7 +4,7 @@ import { missingReferenceOfCreate, type IdentitiesApi } from '../platform/identi
 import { isPlatformError } from '../platform/errors.ts';
 import { slackApprovalChannel, type Identity, type IdentityCreate } from '../platform/schemas.ts';
 import type { Logger } from '../logger.ts';
-import type { ChannelGateway } from '../slack/channel-gateway.ts';
+import type { ChannelGateway, ChannelReadiness } from '../slack/channel-gateway.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
 
@@ -93,7 +93,9 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
 
   // The channel check runs beside the claim (it is read-only unless the bot must join a
   // public channel, which is harmless to repeat): one round trip less before the API call.
-  const channel = settled(deps.channels.prepareChannel(req.approvalChannelId));
+  const channel = deps.channels.prepareChannel(req.approvalChannelId);
+  // Awaited only when the claim is ours; a rejection meanwhile must not go unhandled.
+  channel.catch(() => {});
   const claim = await claimCreation(deps.db, { viewId: req.viewId, teamId: req.teamId, userId: req.userId });
   if (!claim.owned) {
     const stored = claim.row.status === 'succeeded' && claim.row.identityId ? await findIdentity(deps.db, claim.row.identityId) : undefined;
@@ -103,7 +105,7 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
 
   let outcome: CreateIdentityOutcome;
   try {
-    outcome = await createClaimed(deps, req, token, claim.attempt, await unwrap(channel));
+    outcome = await createClaimed(deps, req, token, claim.attempt, await channel);
   } catch (e) {
     await releaseCreation(deps.db, req.viewId, 'unexpected error').catch(() => {});
     throw e;
@@ -112,26 +114,12 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
   return outcome;
 }
 
-/** A promise whose rejection is kept for later instead of going unhandled when nobody awaits it. */
-function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
-  return promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-}
-
-async function unwrap<T>(result: Promise<{ value: T } | { error: unknown }>): Promise<T> {
-  const r = await result;
-  if ('error' in r) throw r.error;
-  return r.value;
-}
-
 async function createClaimed(
   deps: CreateIdentityDeps,
   req: CreateIdentityRequest,
   token: string,
   attempt: number,
-  channel: Awaited<ReturnType<ChannelGateway['prepareChannel']>>,
+  channel: ChannelReadiness,
 ): Promise<CreateIdentityOutcome> {
   if (!channel.ok) return { ok: false, code: 'channel_unusable', reason: channel.reason, ...(channel.detail ? { detail: channel.detail } : {}) };
 
