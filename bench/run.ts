@@ -137,7 +137,10 @@ function slackHeaders(body: string) {
 /** Resolves each trigger id's wait when its views.open reaches the fake Slack. */
 const opened = new Map<string, (at: number) => void>();
 slack.onAnswered((call) => {
-  if (call.method === 'views.open') opened.get(String(call.args.trigger_id))?.(call.at);
+  if (call.method !== 'views.open') return;
+  // A refused views.open (an expired trigger, say) is no opened modal: its wait ends as a failure.
+  const ok = (call.result as { ok?: boolean } | undefined)?.ok === true;
+  opened.get(String(call.args.trigger_id))?.(ok ? call.at : NaN);
 });
 
 /**
@@ -161,7 +164,7 @@ async function commandRun(proc: Proc, total: number, concurrency: number) {
     acks.push(res.ms);
     const at = await Promise.race([modal, timeout]);
     opened.delete(triggerId);
-    if (res.status !== 200 || at === undefined) {
+    if (res.status !== 200 || at === undefined || Number.isNaN(at)) {
       failed++;
       return { ms: NaN, ok: false };
     }

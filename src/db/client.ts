@@ -23,7 +23,11 @@ export interface DatabaseHandle {
 
 /** The rows of `db.execute(sql\`…\`)`: postgres.js returns them as an array, PGlite as `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+  if (Array.isArray(result)) return result as T[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  // A shape neither driver returns must not read as "no rows".
+  if (!Array.isArray(rows)) throw new Error('query result has no rows (unknown driver result shape)');
+  return rows as T[];
 }
 
 /**

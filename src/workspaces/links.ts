@@ -41,10 +41,11 @@ export function createLinkCache(deps: { read: FindLink; ttlMs?: number; maxEntri
     find(teamId) {
       const hit = entries.get(teamId);
       if (hit && hit.expiresAt > now()) return hit.link;
+      // An expired entry makes room for its own refresh before anyone else is evicted.
+      entries.delete(teamId);
       if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
       // Concurrent requests for one team share the query; a failure is not kept.
       const entry = { expiresAt: now() + ttl, link: deps.read(teamId) };
-      entries.delete(teamId);
       entries.set(teamId, entry);
       entry.link.catch(() => {
         if (entries.get(teamId) === entry) entries.delete(teamId);

@@ -149,7 +149,6 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
   };
 }
 
-/** Polls until `check` holds; for effects that follow an ack. */
 /** The create modal's `view.state.values`, filled in as Slack sends them (the optional fields empty). */
 export function filledCreateForm(input: { domain: { id: string; name: string }; localPart: string; displayName: string; channelId: string }): Record<string, Record<string, Record<string, unknown>>> {
   return {
@@ -172,6 +171,7 @@ export function approvalIdOf(message: { metadata?: unknown }): string | undefine
   return typeof id === 'string' ? id : undefined;
 }
 
+/** Polls until `check` holds; for effects that follow an ack. */
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
@@ -221,7 +221,8 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
   if (!parsed.ok) throw new Error(`test config invalid: ${parsed.problems.join('; ')}`);
   const config = parsed.config;
   const logs: string[] = [];
-  const secrets = [SIGNING_SECRET, WEBHOOK_SECRET, TEAM.botToken, PLATFORM_TOKEN, slack.clientSecret, STATE_SECRET, ENCRYPTION_KEY];
+  // The platform token this harness was started with too, when a test gave its own.
+  const secrets = [...new Set([SIGNING_SECRET, WEBHOOK_SECRET, TEAM.botToken, PLATFORM_TOKEN, slack.clientSecret, STATE_SECRET, ENCRYPTION_KEY, ...(token ? [token] : [])])];
   const first = await launchInstance({ config, database: db, logs, slack, ackBudgetMs: options.ackBudgetMs, channelIntervalMs: options.channelIntervalMs, workerId: 'instance-1' });
   const instances: AppInstance[] = [first];
   const { client, baseUrl } = first;
