@@ -9,7 +9,7 @@ import { appPerTest } from '../support/lifecycle.ts';
 import { startFakeIdentitiesApi, type FakeIdentitiesApi } from '../support/fake-identities-api.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { createSlackClient } from '../support/slack-client.ts';
-import { ALICE, approvalEvent, approvalIdOf, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, approvalIdOf, approvalMessage, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, waitFor, type Harness } from '../support/harness.ts';
 import { appEnv, createPlatformIdentity, deliverTo, randomPort, startAppProcess, type AppProcess } from '../support/app-process.ts';
 import type { ApprovalEvent } from '../../src/platform/schemas.ts';
 
@@ -105,7 +105,7 @@ describe('outages, in process', () => {
     for (const e of events) h.api.addApproval({ approvalId: e.data.approval_id, workspaceToken: PLATFORM_TOKEN });
     return events;
   }
-  const messageOf = (id: string) => h.slack.messages(PUBLIC_CHANNEL.id).find((m) => JSON.stringify(m.metadata ?? '').includes(id));
+  const messageOf = (id: string) => approvalMessage(h.slack, PUBLIC_CHANNEL.id, id);
 
   it('survives storms of Slack 429s and 5xx: every approval posted once, every decision reported once', async () => {
     const events = await burst(30);

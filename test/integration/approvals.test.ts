@@ -5,13 +5,13 @@ import { validateMessage } from '../support/block-kit.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { appPerTest } from '../support/lifecycle.ts';
 import type { FakeMessage } from '../support/fake-slack.ts';
-import { ALICE, approvalEvent, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { ALICE, approvalEvent, approvalMessage, approvalMessages, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
 
 let db: TestDatabase;
 let h: Harness;
 appPerTest((ctx) => ({ db, h } = ctx));
 
-const botMessages = () => h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId && m.metadata !== undefined);
+const botMessages = () => approvalMessages(h.slack, PUBLIC_CHANNEL.id);
 const buttonsOf = (m: FakeMessage | undefined) => JSON.stringify(m?.blocks ?? []).match(/"action_id":"approval_(approve|edit|reject)"/g) ?? [];
 
 async function requestApproval(opts: { draftText?: string; emailThreadId?: string; approverUserIds?: string[]; expiresAt?: string } = {}) {
@@ -21,7 +21,7 @@ async function requestApproval(opts: { draftText?: string; emailThreadId?: strin
   const res = await h.deliver(event);
   expect(res.status).toBe(202);
   await h.drain();
-  const message = botMessages().find((m) => JSON.stringify(m.metadata).includes(event.data.approval_id));
+  const message = approvalMessage(h.slack, PUBLIC_CHANNEL.id, event.data.approval_id);
   return { identity, event, approvalId: event.data.approval_id, message: message! };
 }
 

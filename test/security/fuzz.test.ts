@@ -24,6 +24,7 @@ import {
   ADMIN,
   ALICE,
   approvalEvent,
+  approvalMessage,
   filledCreateForm,
   ARCHIVED_CHANNEL,
   BOB,
@@ -184,7 +185,7 @@ function viewAckProblems(body: unknown, inputIds: string[]): string[] {
 }
 
 const botMessages = (): FakeMessage[] => h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId);
-const messageOf = (approvalId: string) => botMessages().find((m) => JSON.stringify(m.metadata ?? null).includes(approvalId));
+const messageOf = (approvalId: string) => approvalMessage(h.slack, PUBLIC_CHANNEL.id, approvalId);
 
 // ---------------------------------------------------------------------------
 

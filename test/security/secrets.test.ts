@@ -16,6 +16,8 @@ import type { FakeMessage } from '../support/fake-slack.ts';
 import {
   ADMIN,
   ALICE,
+  approvalMessage,
+  approvalMessages,
   approvalEvent,
   ENCRYPTION_KEY,
   PLATFORM_TOKEN,
@@ -88,8 +90,8 @@ async function expectNoSecretInDatabase(secrets: Record<string, string>): Promis
 }
 
 const v1 = (raw: string, t: number) => createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${raw}`).digest('hex');
-const botMessages = (): FakeMessage[] => h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId && m.metadata !== undefined);
-const messageOf = (approvalId: string) => botMessages().find((m) => JSON.stringify(m.metadata).includes(approvalId));
+const botMessages = (): FakeMessage[] => approvalMessages(h.slack, PUBLIC_CHANNEL.id);
+const messageOf = (approvalId: string) => approvalMessage(h.slack, PUBLIC_CHANNEL.id, approvalId);
 
 /** `/identity connect` as an admin, submitting `token`. */
 async function connect(token: string, userId = ADMIN, teamId = TEAM.id, channelId = PUBLIC_CHANNEL.id): Promise<void> {

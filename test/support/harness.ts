@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createIdentitiesApi } from '../../src/platform/identities-api.ts';
 import type { TestDatabase } from './database.ts';
 import { startFakeIdentitiesApi, type AddedWorkspace, type FakeIdentitiesApi } from './fake-identities-api.ts';
-import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
+import { startFakeSlack, type FakeMessage, type FakeSlack } from './fake-slack.ts';
 import { createSlackClient, type SlackClient } from './slack-client.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -169,6 +169,16 @@ export function filledCreateForm(input: { domain: { id: string; name: string }; 
 export function approvalIdOf(message: { metadata?: unknown }): string | undefined {
   const id = (message.metadata as { event_payload?: { approval_id?: unknown } } | undefined)?.event_payload?.approval_id;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** The approval messages the bot posted in a channel (bot messages that carry an approval id). */
+export function approvalMessages(slack: FakeSlack, channelId: string): FakeMessage[] {
+  return slack.messages(channelId).filter((m) => m.user === TEAM.botUserId && approvalIdOf(m) !== undefined);
+}
+
+/** The message the bot posted in a channel for one approval. */
+export function approvalMessage(slack: FakeSlack, channelId: string, approvalId: string): FakeMessage | undefined {
+  return approvalMessages(slack, channelId).find((m) => approvalIdOf(m) === approvalId);
 }
 
 /** Polls until `check` holds; for effects that follow an ack. */
