@@ -33,7 +33,8 @@ const PERMANENT_SLACK_ERRORS = new Set(['channel_not_found', 'is_archived', 'not
 /** Failures after which Slack may or may not have done the work (no answer, or a server error). */
 const AMBIGUOUS_SLACK_FAILURES = /^(request_failed|http_5\d\d|internal_error|fatal_error|service_unavailable|request_timeout)$/;
 
-function fromSlack(failure: SlackFailure, what: string): JobOutcome {
+/** A Slack failure as a job outcome: wait out a rate limit, give up on what cannot work, retry the rest. */
+export function fromSlack(failure: SlackFailure, what: string): JobOutcome {
   const error = `${what}: ${failure.error}`;
   if (failure.retryAfterMs !== undefined) return { status: 'retry', error, retryAfterMs: failure.retryAfterMs };
   if (PERMANENT_SLACK_ERRORS.has(failure.error)) return { status: 'dead', error };

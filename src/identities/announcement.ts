@@ -1,6 +1,7 @@
 import type { Database } from '../db/client.ts';
 import { parkUntilSlot, type ChannelPacer } from '../approvals/channel-pacer.ts';
 import type { JobHandler } from '../jobs/queue.ts';
+import { fromSlack } from '../approvals/delivery.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';
 import { context, escapeMrkdwn, section, userMention } from '../slack/text.ts';
@@ -44,11 +45,8 @@ export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGat
     await deps.pacer.turn(identity.approvalChannelId, key);
     const posted = await deps.slack.postNote(identity.teamId, { channel: identity.approvalChannelId, ...announcementMessage(identity) });
     if (posted.ok) return { status: 'done' };
-    const error = `announcement: ${posted.failure.error}`;
-    if (posted.failure.retryAfterMs !== undefined) {
-      deps.pacer.pause(identity.approvalChannelId, posted.failure.retryAfterMs);
-      return { status: 'retry', error, retryAfterMs: posted.failure.retryAfterMs };
-    }
-    return posted.failure.retryable ? { status: 'retry', error } : { status: 'dead', error };
+    if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(identity.approvalChannelId, posted.failure.retryAfterMs);
+    // The same rule as approval posts: only failures that cannot work give up.
+    return fromSlack(posted.failure, 'announcement');
   };
 }

@@ -339,6 +339,15 @@ describe('submitting the create modal', () => {
     expect(h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId)).toHaveLength(1);
   });
 
+  it('retries an announcement Slack refused with an error it may not refuse again, and posts it once', async () => {
+    h.slack.failNext('chat.postMessage', { error: 'an_error_this_app_does_not_know' });
+    const viewId = await h.openCreateModal();
+    expect((await submit(viewId, fill(h))).ack.kind).toBe('update');
+    await waitFor(() => h.slack.messages(PUBLIC_CHANNEL.id).some((m) => m.user === TEAM.botUserId), 'the announcement after its retry', 10_000);
+    expect(h.slack.messages(PUBLIC_CHANNEL.id).filter((m) => m.user === TEAM.botUserId)).toHaveLength(1);
+    expect(h.slack.callsTo('chat.postMessage').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('a replayed submission of a finished modal shows the same identity and creates nothing new', async () => {
     const viewId = await h.openCreateModal();
     const first = await submit(viewId, fill(h));
