@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ChannelSlots } from '../channels/ports.ts';
+import { jobOutcomeOf, parkUntilSlot } from '../channels/send-outcome.ts';
 import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
 import type { StoredIdentity } from '../identities/store.ts';
@@ -6,18 +8,16 @@ import { enqueue, type JobHandler, type JobOutcome } from '../jobs/queue.ts';
 import type { Logger } from '../logger.ts';
 import { conflictIsSameDecision, type IdentitiesApi } from '../platform/identities-api.ts';
 import { isPlatformError } from '../platform/errors.ts';
-import type { ApprovalGateway } from '../slack/approval-gateway.ts';
-import type { SlackFailure } from '../slack/slack-errors.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
-import { parkUntilSlot, type ChannelPacer } from './channel-pacer.ts';
-import { effectiveDraft, renderApproval } from './render.ts';
+import type { ApprovalMessages } from './ports.ts';
+import { approvalViewOf, effectiveDraft } from './view.ts';
 import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
 export interface DeliveryDeps {
   db: Database;
-  pacer: ChannelPacer;
-  slack: ApprovalGateway;
+  slots: ChannelSlots;
+  messages: ApprovalMessages;
   api: IdentitiesApi;
   catalog: Catalog;
   tokenForTeam: TokenForTeam;
@@ -26,20 +26,6 @@ export interface DeliveryDeps {
 
 /** `channelId` (post jobs since it was added) lets a post take its slot before loading anything. */
 const payload = z.object({ approvalId: z.string().min(1), channelId: z.string().min(1).optional() });
-
-/** Slack errors that no retry will fix. */
-const PERMANENT_SLACK_ERRORS = new Set(['channel_not_found', 'is_archived', 'not_in_channel', 'invalid_auth', 'account_inactive', 'token_revoked', 'no_bot_token', 'invalid_blocks', 'msg_too_long', 'msg_blocks_too_long', 'invalid_arguments', 'message_not_found', 'cant_update_message']);
-
-/** Failures after which Slack may or may not have done the work (no answer, or a server error). */
-const AMBIGUOUS_SLACK_FAILURES = /^(request_failed|http_5\d\d|internal_error|fatal_error|service_unavailable|request_timeout)$/;
-
-/** A Slack failure as a job outcome: wait out a rate limit, give up on what cannot work, retry the rest. */
-export function fromSlack(failure: SlackFailure, what: string): JobOutcome {
-  const error = `${what}: ${failure.error}`;
-  if (failure.retryAfterMs !== undefined) return { status: 'retry', error, retryAfterMs: failure.retryAfterMs };
-  if (PERMANENT_SLACK_ERRORS.has(failure.error)) return { status: 'dead', error };
-  return { status: 'retry', error };
-}
 
 async function assistantNameOf(deps: DeliveryDeps, identity: StoredIdentity): Promise<string | null> {
   if (!identity.assistantId) return null;
@@ -63,18 +49,18 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     // A post far from its turn parks without a database read.
     const early = payload.safeParse(job.payload);
     if (early.success && early.data.channelId) {
-      const parked = parkUntilSlot(deps.pacer, early.data.channelId, early.data.approvalId);
+      const parked = parkUntilSlot(deps.slots, early.data.channelId, early.data.approvalId);
       if (parked) return parked;
     }
     const loaded = await load(deps, job.payload);
     if ('status' in loaded) {
-      if (early.success && early.data.channelId) deps.pacer.release(early.data.channelId, early.data.approvalId);
+      if (early.success && early.data.channelId) deps.slots.release(early.data.channelId, early.data.approvalId);
       return loaded;
     }
     const { approval, identity } = loaded;
     // Already posted, or cancelled or expired before it was ever shown: nothing to post, and its slot is free.
     if (approval.messageTs || approval.status === 'cancelled' || approval.status === 'expired') {
-      deps.pacer.release(approval.channelId, approval.id);
+      deps.slots.release(approval.channelId, approval.id);
       return { status: 'done' };
     }
 
@@ -86,33 +72,31 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     }
 
     if (approval.postAttemptedAt) {
-      const found = await deps.slack.findPosted(approval.teamId, {
-        channel: approval.channelId,
+      const found = await deps.messages.findPosted(approval.teamId, {
+        channelId: approval.channelId,
         threadTs,
         sinceSeconds: Math.floor(approval.postAttemptedAt.getTime() / 1000),
         approvalId: approval.id,
       });
-      if (!found.ok) return fromSlack(found.failure, 'looking for an earlier post');
-      if (found.value) {
-        deps.pacer.release(approval.channelId, approval.id);
+      if (!found.ok) return jobOutcomeOf(found, 'looking for an earlier post');
+      if (found.value !== null) {
+        deps.slots.release(approval.channelId, approval.id);
         const version = await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
         // What that earlier try posted may predate a later change: bring it up to date.
         return refreshIfChanged(deps, approval.id, -1, version);
       }
     }
 
-    const parked = parkUntilSlot(deps.pacer, approval.channelId, approval.id);
+    const parked = parkUntilSlot(deps.slots, approval.channelId, approval.id);
     if (parked) return parked;
 
-    const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
+    const view = approvalViewOf(approval, identity, await assistantNameOf(deps, identity));
     await markPostAttempt(deps.db, approval.id);
-    await deps.pacer.turn(approval.channelId, approval.id);
-    const posted = await deps.slack.post(approval.teamId, { channel: approval.channelId, threadTs, approvalId: approval.id, ...message });
+    const posted = await deps.messages.post(approval.teamId, { channelId: approval.channelId, threadTs, view });
     if (!posted.ok) {
-      if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(approval.channelId, posted.failure.retryAfterMs);
       // Slack answered "no": nothing was posted, so the next try need not look for it first.
-      if (!AMBIGUOUS_SLACK_FAILURES.test(posted.failure.error)) await clearPostAttempt(deps.db, approval.id);
-      return fromSlack(posted.failure, 'chat.postMessage');
+      if (posted.kind !== 'maybe_done') await clearPostAttempt(deps.db, approval.id);
+      return jobOutcomeOf(posted, 'chat.postMessage');
     }
     const version = await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
     return refreshIfChanged(deps, approval.id, approval.version, version);
@@ -135,9 +119,9 @@ export function refreshApprovalHandler(deps: DeliveryDeps): JobHandler {
     const { approval, identity } = loaded;
     // Not posted yet: the post job renders the current state when it runs.
     if (!approval.messageTs) return { status: 'done' };
-    const message = renderApproval(approval, identity, await assistantNameOf(deps, identity));
-    const updated = await deps.slack.update(approval.teamId, { channel: approval.channelId, ts: approval.messageTs, ...message });
-    if (!updated.ok) return fromSlack(updated.failure, 'chat.update');
+    const view = approvalViewOf(approval, identity, await assistantNameOf(deps, identity));
+    const updated = await deps.messages.update(approval.teamId, { channelId: approval.channelId, ts: approval.messageTs, view });
+    if (!updated.ok) return jobOutcomeOf(updated, 'chat.update');
     // Refreshes may overlap (several workers, instances); the last to land must show the latest state.
     const latest = await findApproval(deps.db, approval.id);
     if (latest && latest.version !== approval.version) return { status: 'retry', error: 'the approval changed while its message was being updated', retryAfterMs: 100 };

@@ -2,22 +2,23 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { ApprovalEvent } from '../platform/schemas.ts';
-import { parkingTime, type ChannelPacer } from './channel-pacer.ts';
+import type { ChannelSlots } from '../channels/ports.ts';
+import { parkingTime } from '../channels/send-outcome.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import { createBatcher, type Batcher } from './batcher.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
 import { indexableKey } from '../db/text.ts';
 
 export type IntakeOutcome =
-  | { status: 202; duplicate: boolean }
-  | { status: 400; reason: string }
-  | { status: 404; reason: string };
+  | { kind: 'stored'; duplicate: boolean }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'unknown_identity'; reason: string };
 
 export interface IntakeDeps {
   /** Writes events in batches (group commit); see `createIntakeStore`. */
   store: Batcher<IntakeRow, IntakeResult>;
   /** The post is given its channel slot here, so its job waits in the table until shortly before it. */
-  pacer: ChannelPacer;
+  slots: ChannelSlots;
   resolveIdentity: IdentityResolver;
   logger: Logger;
   /** Pokes the job worker so the message is posted without waiting for its next poll. */
@@ -67,16 +68,16 @@ const TOMBSTONE_REQUEST = '{}';
  */
 export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEvent): Promise<IntakeOutcome> {
   const { data } = event;
-  if (event.type === 'approval.requested' && !data.draft) return { status: 400, reason: 'approval.requested needs data.draft' };
+  if (event.type === 'approval.requested' && !data.draft) return { kind: 'invalid', reason: 'approval.requested needs data.draft' };
 
   const identity = await deps.resolveIdentity(data.identity_id, data.workspace_id);
-  if (!identity) return { status: 404, reason: `identity ${data.identity_id} is not served by this app` };
+  if (!identity) return { kind: 'unknown_identity', reason: `identity ${data.identity_id} is not served by this app` };
 
   const requested = event.type === 'approval.requested';
   // Reserved before the write, given back if nothing is queued after all; a redelivery
   // finds the slot of the post already queued and must leave it alone.
-  const ownsSlot = requested && !deps.pacer.holds(data.approval_id);
-  const postDelayMs = requested ? (parkingTime(deps.pacer.reserve(identity.approvalChannelId, data.approval_id)) ?? 0) : 0;
+  const ownsSlot = requested && !deps.slots.holds(data.approval_id);
+  const postDelayMs = requested ? (parkingTime(deps.slots.reserve(identity.approvalChannelId, data.approval_id)) ?? 0) : 0;
   let result: IntakeResult;
   try {
     result = await deps.store.submit({
@@ -94,11 +95,11 @@ export async function receiveApprovalEvent(deps: IntakeDeps, event: ApprovalEven
       postDelayMs,
     });
   } catch (e) {
-    if (ownsSlot) deps.pacer.release(identity.approvalChannelId, data.approval_id);
+    if (ownsSlot) deps.slots.release(identity.approvalChannelId, data.approval_id);
     throw e;
   }
-  if (ownsSlot && !result.queued) deps.pacer.release(identity.approvalChannelId, data.approval_id);
-  const outcome = { status: 202 as const, duplicate: !result.fresh || !result.stored };
+  if (ownsSlot && !result.queued) deps.slots.release(identity.approvalChannelId, data.approval_id);
+  const outcome = { kind: 'stored' as const, duplicate: !result.fresh || !result.stored };
   if (!outcome.duplicate) deps.wake();
   return outcome;
 }

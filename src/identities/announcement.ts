@@ -1,52 +1,30 @@
+import { jobOutcomeOf, parkUntilSlot } from '../channels/send-outcome.ts';
+import type { ChannelSlots } from '../channels/ports.ts';
 import type { Database } from '../db/client.ts';
-import { parkUntilSlot, type ChannelPacer } from '../approvals/channel-pacer.ts';
 import type { JobHandler } from '../jobs/queue.ts';
-import { fromSlack } from '../approvals/delivery.ts';
-import type { ApprovalGateway } from '../slack/approval-gateway.ts';
-import type { SlackMessage } from '../slack/channel-gateway.ts';
-import { context, escapeMrkdwn, section, userMention } from '../slack/text.ts';
-import { findIdentity, type StoredIdentity } from './store.ts';
+import type { IdentityNotes } from './ports.ts';
+import { findIdentity } from './store.ts';
 
-/** The note posted in a new approval channel. */
-export function announcementMessage(identity: StoredIdentity): SlackMessage & { blocks: NonNullable<SlackMessage['blocks']> } {
-  const who = identity.createdByUserId ? userMention(identity.createdByUserId) : 'Someone';
-  const approvers =
-    identity.approverUserIds.length > 0
-      ? `Only ${identity.approverUserIds.map(userMention).join(', ')} may approve them.`
-      : 'Anyone in this channel may approve them.';
-  const text = `${who} created ${identity.emailAddress}. Drafted replies from this address will be posted here for approval.`;
-  return {
-    text,
-    blocks: [
-      section(`:envelope_with_arrow: ${who} created *${escapeMrkdwn(identity.emailAddress)}* (${escapeMrkdwn(identity.displayName)}).`),
-      context(`Drafted replies from this address will be posted here for approval. ${approvers}`),
-    ],
-  };
-}
-
-/** The job that posts the announcement, paced with the channel's approvals; Slack failures are retried by the queue. */
-export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGateway; pacer: ChannelPacer }): JobHandler {
+/** The job that posts the announcement, paced with the channel's approvals; failures are retried by the queue. */
+export function announceIdentityHandler(deps: { db: Database; notes: IdentityNotes; slots: ChannelSlots }): JobHandler {
   return async (job) => {
     const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
     const key = `announce:${identityId ?? '?'}`;
     // The channel in the payload lets a note far from its turn park without a database read.
     const channelId = typeof job.payload.channelId === 'string' ? job.payload.channelId : undefined;
     if (channelId) {
-      const parked = parkUntilSlot(deps.pacer, channelId, key);
+      const parked = parkUntilSlot(deps.slots, channelId, key);
       if (parked) return parked;
     }
     const identity = identityId ? await findIdentity(deps.db, identityId) : undefined;
     if (!identity) {
-      if (channelId) deps.pacer.release(channelId, key);
+      if (channelId) deps.slots.release(channelId, key);
       return { status: 'dead', error: `identity ${identityId ?? '?'} not found` };
     }
-    const parked = parkUntilSlot(deps.pacer, identity.approvalChannelId, key);
+    const parked = parkUntilSlot(deps.slots, identity.approvalChannelId, key);
     if (parked) return parked;
-    await deps.pacer.turn(identity.approvalChannelId, key);
-    const posted = await deps.slack.postNote(identity.teamId, { channel: identity.approvalChannelId, ...announcementMessage(identity) });
-    if (posted.ok) return { status: 'done' };
-    if (posted.failure.retryAfterMs !== undefined) deps.pacer.pause(identity.approvalChannelId, posted.failure.retryAfterMs);
+    const posted = await deps.notes.announce(identity, key);
     // The same rule as approval posts: only failures that cannot work give up.
-    return fromSlack(posted.failure, 'announcement');
+    return posted.ok ? { status: 'done' } : jobOutcomeOf(posted, 'announcement');
   };
 }

@@ -4,8 +4,8 @@ import { missingReferenceOfCreate, type IdentitiesApi } from '../platform/identi
 import { isPlatformError } from '../platform/errors.ts';
 import { slackApprovalChannel, type Identity, type IdentityCreate } from '../platform/schemas.ts';
 import type { Logger } from '../logger.ts';
-import type { ChannelGateway, ChannelReadiness } from '../slack/channel-gateway.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
+import type { ChannelAccess, ChannelReadiness } from './ports.ts';
 import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
 
 /** How long a person waits (behind a "creating…" modal) before we give up and say so. */
@@ -48,7 +48,7 @@ export interface CreateIdentityDeps {
   db: Database;
   api: IdentitiesApi;
   tokenForTeam: TokenForTeam;
-  channels: ChannelGateway;
+  channels: ChannelAccess;
   logger: Logger;
   /** Pokes the job worker, which posts the announcement. */
   wake: () => void;
@@ -93,7 +93,7 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
 
   // The channel check runs beside the claim (it is read-only unless the bot must join a
   // public channel, which is harmless to repeat): one round trip less before the API call.
-  const channel = deps.channels.prepareChannel(req.approvalChannelId);
+  const channel = deps.channels.prepare(req.approvalChannelId);
   // Awaited only when the claim is ours; a rejection meanwhile must not go unhandled.
   channel.catch(() => {});
   const claim = await claimCreation(deps.db, { viewId: req.viewId, teamId: req.teamId, userId: req.userId });

@@ -20,14 +20,15 @@ export const slashCommandSchema = z.object({
 });
 export type SlashCommand = z.output<typeof slashCommandSchema>;
 
-const teamRef = z.object({ id: z.string().min(1), enterprise_id: z.string().nullish() }).nullable().optional();
-const userRef = z.object({ id: z.string().min(1), team_id: z.string().optional() });
-const enterpriseRef = z.object({ id: z.string() }).nullish();
+/** Who sent an interaction payload: its team, user and (Enterprise Grid) enterprise. */
+export const payloadParties = {
+  team: z.object({ id: z.string().min(1), enterprise_id: z.string().nullish() }).nullable().optional(),
+  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  enterprise: z.object({ id: z.string() }).nullish(),
+};
 
 export const viewSubmissionSchema = z.object({
-  team: teamRef,
-  user: userRef,
-  enterprise: enterpriseRef,
+  ...payloadParties,
   view: z.object({
     id: z.string().min(1),
     hash: z.string().optional(),
@@ -38,9 +39,7 @@ export const viewSubmissionSchema = z.object({
 export type ViewSubmission = z.output<typeof viewSubmissionSchema>;
 
 export const blockSuggestionSchema = z.object({
-  team: teamRef,
-  user: userRef,
-  enterprise: enterpriseRef,
+  ...payloadParties,
   action_id: z.string(),
   value: z.string().default(''),
 });

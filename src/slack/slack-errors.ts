@@ -3,7 +3,6 @@ import { ErrorCode, type WebAPICallError } from '@slack/web-api';
 export interface SlackFailure {
   /** Slack's error string (`channel_not_found`), or our label for transport failures. */
   error: string;
-  retryable: boolean;
   retryAfterMs?: number;
 }
 
@@ -13,22 +12,22 @@ function isWebApiError(e: unknown): e is WebAPICallError {
 
 /** Reads any error thrown by a WebClient call as data. */
 export function describeSlackError(e: unknown): SlackFailure {
-  if (!isWebApiError(e)) return { error: e instanceof Error ? e.message : String(e), retryable: false };
+  if (!isWebApiError(e)) return { error: e instanceof Error ? e.message : String(e) };
   switch (e.code) {
     case ErrorCode.PlatformError:
-      return { error: e.data.error, retryable: ['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'].includes(e.data.error) };
+      return { error: e.data.error };
     case ErrorCode.RateLimitedError:
-      return { error: 'ratelimited', retryable: true, retryAfterMs: e.retryAfter * 1000 };
+      return { error: 'ratelimited', retryAfterMs: e.retryAfter * 1000 };
     case ErrorCode.HTTPError:
       if (e.statusCode === 429) {
         const seconds = Number(e.headers['retry-after']);
-        return { error: 'ratelimited', retryable: true, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : 1000 };
+        return { error: 'ratelimited', retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : 1000 };
       }
-      return { error: `http_${e.statusCode}`, retryable: e.statusCode >= 500 };
+      return { error: `http_${e.statusCode}` };
     case ErrorCode.RequestError:
-      return { error: 'request_failed', retryable: true };
+      return { error: 'request_failed' };
     default:
-      return { error: 'unknown', retryable: false };
+      return { error: 'unknown' };
   }
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createTokenCipher } from '../../src/crypto/token-cipher.ts';
 import { mirrorIdentity } from '../../src/identities/store.ts';
-import { createInstallationStore } from '../../src/workspaces/installation-store.ts';
+import { createInstallationStore } from '../../src/slack/oauth/installation-store.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
 import { rowsOf } from '../../src/db/client.ts';

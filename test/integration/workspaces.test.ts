@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_SCOPES } from '../../src/app.ts';
+import { BOT_SCOPES } from '../../src/slack/bolt-app.ts';
 import { createTokenCipher } from '../../src/crypto/token-cipher.ts';
 import { auditLog } from '../../src/db/schema.ts';
 import { reencryptTokens } from '../../src/workspaces/rotate-keys.ts';

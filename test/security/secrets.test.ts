@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_SCOPES } from '../../src/app.ts';
+import { BOT_SCOPES } from '../../src/slack/bolt-app.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
 import type { FakeMessage } from '../support/fake-slack.ts';

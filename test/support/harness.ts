@@ -111,7 +111,7 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
   const { config } = opts;
   const logger = createLogger({ level: 'debug', name: opts.workerId, secrets: () => secretsOf(config), write: (line) => opts.logs.push(line) });
   const apiClient = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
-  const { start, worker } = buildApp({
+  const { start, drain } = buildApp({
     config,
     database: opts.database,
     api: apiClient,
@@ -123,7 +123,7 @@ async function launchInstance(opts: { config: Config; database: DatabaseHandle; 
   return {
     baseUrl,
     client: createSlackClient({ url: `${baseUrl}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: opts.slack }),
-    drain: () => worker.drain(),
+    drain,
     async deliver(event, o = {}) {
       const raw = o.rawBody ?? JSON.stringify(event);
       const t = o.timestamp ?? Math.floor(Date.now() / 1000);

@@ -1,25 +1,10 @@
 import type { types as slack } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import {
-  APPROVAL_LIMITS,
-  ApprovalAction,
-  ApprovalBlock,
-  type ApprovalView,
-  approvalMessage,
-  blockTextLength,
-  canEditInSlack,
-  DRAFT_TOO_LONG_CALLBACK,
-  draftTooLongToEditModal,
-  EDIT_DRAFT_CALLBACK,
-  EditDraftField,
-  editDraftModal,
-  type EmailMessage,
-  fullDraftModal,
-  noticeModal,
-  REJECT_CALLBACK,
-  RejectField,
-  rejectModal,
-} from '../../src/approvals/message.ts';
+import type { ApprovalView, EmailMessage } from '../../src/approvals/view.ts';
+import { APPROVAL_LIMITS, ApprovalAction, ApprovalBlock, DRAFT_TOO_LONG_CALLBACK, EDIT_DRAFT_CALLBACK, EditDraftField, REJECT_CALLBACK, RejectField } from '../../src/slack/blocks/approval-ids.ts';
+import { approvalMessage } from '../../src/slack/blocks/approval-message.ts';
+import { canEditInSlack, draftTooLongToEditModal, editDraftModal, fullDraftModal, noticeModal, rejectModal } from '../../src/slack/blocks/approval-modals.ts';
+import { blockTextLength } from '../../src/slack/blocks/text-fitting.ts';
 import { validateMessage, validateView } from '../support/block-kit.ts';
 
 const APPROVAL_ID = '6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b4a10';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createChannelPacer, type PacerClock } from '../../src/approvals/channel-pacer.ts';
+import { createChannelPacer, type PacerClock } from '../../src/slack/outbound/channel-pacer.ts';
 
 /** Virtual time: a sleep advances the clock by exactly what it asked for. */
 function virtualClock(start = 1_000_000): PacerClock & { t: number } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createChannelPacer } from '../../src/approvals/channel-pacer.ts';
+import { createChannelPacer } from '../../src/slack/outbound/channel-pacer.ts';
 import { receiveApprovalEvent, type IntakeResult } from '../../src/approvals/intake.ts';
 import type { StoredIdentity } from '../../src/identities/store.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -12,7 +12,7 @@ function intake(answers: IntakeResult[]) {
   const pacer = createChannelPacer(1000, { now: () => 0, sleep: async () => {} });
   const deps = {
     store: { submit: async () => answers.shift()! },
-    pacer,
+    slots: pacer,
     resolveIdentity: async () => identity,
     logger: createLogger({ level: 'error' }),
     wake: () => {},
@@ -27,8 +27,8 @@ describe('intake and channel slots', () => {
       { fresh: false, stored: false, queued: false },
     ]);
     const event = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId });
-    expect(await receive(event)).toEqual({ status: 202, duplicate: false });
-    expect(await receive(event)).toEqual({ status: 202, duplicate: true });
+    expect(await receive(event)).toEqual({ kind: 'stored', duplicate: false });
+    expect(await receive(event)).toEqual({ kind: 'stored', duplicate: true });
     expect(pacer.holds(event.data.approval_id)).toBe(true);
     // The next approval queues behind it, not in its place.
     expect(pacer.reserve('C1', 'next')).toBe(1000);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { BOT_SCOPES } from '../../src/app.ts';
+import { BOT_SCOPES } from '../../src/slack/bolt-app.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const schemaDir = join(root, '../shared/slack-manifest-schema');

@@ -1,22 +1,13 @@
 import type { App, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { checkDecider, decide, type Decision } from '../../approvals/decide.ts';
-import {
-  ApprovalAction,
-  EDIT_DRAFT_CALLBACK,
-  EditDraftField,
-  editDraftModal,
-  fullDraftModal,
-  noticeModal,
-  REJECT_CALLBACK,
-  RejectField,
-  rejectModal,
-} from '../../approvals/message.ts';
-import { effectiveDraft } from '../../approvals/render.ts';
+import { ApprovalAction, EDIT_DRAFT_CALLBACK, EditDraftField, REJECT_CALLBACK, RejectField } from '../blocks/approval-ids.ts';
+import { editDraftModal, fullDraftModal, noticeModal, rejectModal } from '../blocks/approval-modals.ts';
+import { effectiveDraft } from '../../approvals/view.ts';
 import { findApproval } from '../../approvals/store.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
-import { teamOf } from '../payloads.ts';
+import { payloadParties, teamOf } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { refusalText } from './refusals.ts';
 import { openView } from '../web-api-calls.ts';
@@ -28,9 +19,7 @@ export interface ApprovalListenerDeps {
 }
 
 const buttonClick = z.object({
-  team: z.object({ id: z.string(), enterprise_id: z.string().nullish() }).nullish(),
-  user: z.object({ id: z.string(), team_id: z.string().optional() }),
-  enterprise: z.object({ id: z.string() }).nullish(),
+  ...payloadParties,
   trigger_id: z.string(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().max(100).optional() })).min(1),
 });
@@ -38,9 +27,7 @@ const buttonClick = z.object({
 const modalMetadata = z.object({ approvalId: z.string().min(1).max(100) });
 
 const submission = z.object({
-  team: z.object({ id: z.string(), enterprise_id: z.string().nullish() }).nullish(),
-  user: z.object({ id: z.string(), team_id: z.string().optional() }),
-  enterprise: z.object({ id: z.string() }).nullish(),
+  ...payloadParties,
   view: z.object({
     private_metadata: z.string().default(''),
     state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }).partial())) }),

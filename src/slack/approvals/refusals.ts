@@ -1,5 +1,5 @@
 import type { DeciderCheck } from '../../approvals/decide.ts';
-import { escapeMrkdwn, userMention } from '../text.ts';
+import { escapeMrkdwn, userMention } from '../blocks/text.ts';
 
 const when = (d: Date | null) => (d ? ` at <!date^${Math.floor(d.getTime() / 1000)}^{date_short_pretty} {time}|${d.toISOString()}>` : '');
 

@@ -1,7 +1,7 @@
 import type { types as slack } from '@slack/bolt';
 import type { ListedIdentity, ListIdentitiesResult } from '../../identities/list-identities.ts';
 import { TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT } from '../create-identity/replies.ts';
-import { channelMention, context, escapeMrkdwn, section, userMention } from '../text.ts';
+import { channelMention, context, escapeMrkdwn, section, userMention } from '../blocks/text.ts';
 
 export interface EphemeralMessage {
   response_type: 'ephemeral';

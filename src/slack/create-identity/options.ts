@@ -2,7 +2,7 @@ import type { App, types as slack } from '@slack/bolt';
 import { isVerified } from '../../identities/catalog.ts';
 import type { SlackDeps } from '../deps.ts';
 import { blockSuggestionSchema, teamOf } from '../payloads.ts';
-import { plain } from '../text.ts';
+import { plain } from '../blocks/text.ts';
 import { Field } from './views.ts';
 
 const MAX_OPTIONS = 100;

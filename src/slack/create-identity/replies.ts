@@ -1,7 +1,7 @@
 import type { types as slack } from '@slack/bolt';
 import type { ApiField, CreateIdentityOutcome } from '../../identities/create-identity.ts';
 import type { FieldErrors } from './form.ts';
-import { escapeMrkdwn } from '../text.ts';
+import { escapeMrkdwn } from '../blocks/text.ts';
 import { blockedView, createIdentityModal, createdView, creatingView, Field, type FieldId, type FormDraft } from './views.ts';
 
 /** How to answer a submission: field errors, or a view to show in the modal's place. */
@@ -77,11 +77,9 @@ export function replyFor(outcome: CreateIdentityOutcome, draft: FormDraft, priva
     case 'channel_unusable':
       return { kind: 'errors', errors: { approval_channel: CHANNEL_TEXT[outcome.reason] } };
     case 'address_taken':
-      return { kind: 'errors', errors: { local_part: 'That address already exists. Choose another one.' } };
+      return { kind: 'errors', errors: { local_part: `${whyNotCreated(outcome)} Choose another one.` } };
     case 'not_found':
-      return outcome.field === 'assistant_id'
-        ? { kind: 'errors', errors: { assistant: 'That assistant no longer exists in this workspace. Choose another one.' } }
-        : { kind: 'errors', errors: { domain: 'That domain no longer exists in this workspace. Choose another one.' } };
+      return { kind: 'errors', errors: { [outcome.field === 'assistant_id' ? 'assistant' : 'domain']: `${whyNotCreated(outcome)} Choose another one.` } };
     case 'rejected': {
       const errors: FieldErrors = {};
       for (const [apiField, msg] of Object.entries(outcome.fields) as [ApiField, string][]) errors[FIELD_OF_API[apiField]] = msg;
@@ -89,11 +87,36 @@ export function replyFor(outcome: CreateIdentityOutcome, draft: FormDraft, priva
       return formWith(`The platform refused this identity: ${escapeMrkdwn([...Object.entries(errors).map(([f, m]) => `${FIELD_LABEL[f as FieldId]}: ${m}`), ...outcome.general].join('; ').slice(0, 2000))}`);
     }
     case 'unavailable':
-      return formWith(
-        `The platform did not answer (${outcome.detail.replace('_', ' ')}), so the identity was not created. Your entries are kept: press Create to try again.`,
-      );
+      return formWith(`${whyNotCreated(outcome)} Your entries are kept: press Create to try again.`);
     case 'not_saved':
-      return formWith('The identity was created on the platform but I could not save it here. Press Create again to finish; it will not be created twice.');
+      return formWith(`${whyNotCreated(outcome)} Press Create again to finish; it will not be created twice.`);
+  }
+}
+
+/**
+ * Why an identity was not created, in a sentence or two: the modal adds what to do in
+ * the form, the direct message (when the modal was closed) says to run /identity again.
+ */
+export function whyNotCreated(outcome: Exclude<CreateIdentityOutcome, { ok: true }>): string {
+  switch (outcome.code) {
+    case 'in_progress':
+      return 'It is still being created.';
+    case 'token_missing':
+      return TOKEN_MISSING_TEXT;
+    case 'token_rejected':
+      return TOKEN_REJECTED_TEXT;
+    case 'channel_unusable':
+      return CHANNEL_TEXT[outcome.reason];
+    case 'address_taken':
+      return 'That address already exists.';
+    case 'not_found':
+      return outcome.field === 'assistant_id' ? 'That assistant no longer exists in this workspace.' : 'That domain no longer exists in this workspace.';
+    case 'rejected':
+      return 'The platform refused the details you entered.';
+    case 'unavailable':
+      return `The platform did not answer (${outcome.detail.replace('_', ' ')}), so the identity was not created.`;
+    case 'not_saved':
+      return 'The identity was created on the platform but I could not save it here.';
   }
 }
 

@@ -1,12 +1,12 @@
 import type { App } from '@slack/bolt';
 import { createIdentity, type CreateIdentityOutcome } from '../../identities/create-identity.ts';
-import { slackChannelGateway } from '../channel-gateway.ts';
+import { slackChannelAccess } from '../channel-access.ts';
 import type { SlackDeps } from '../deps.ts';
 import { teamOf, viewSubmissionSchema } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { readDraft, validateDraft } from './form.ts';
 import { decodeMetadata } from './metadata.ts';
-import { lateReplyFor, replyFor, TOKEN_UNREADABLE_TEXT, unexpectedErrorView } from './replies.ts';
+import { lateReplyFor, replyFor, TOKEN_UNREADABLE_TEXT, unexpectedErrorView, whyNotCreated } from './replies.ts';
 import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
 import { findLink, tokenStatusOfLink } from '../../workspaces/links.ts';
@@ -73,7 +73,7 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
     }
 
     const work: Promise<Settled> = createIdentity(
-      { db: deps.db, api: deps.api, tokenForTeam: async () => ('token' in token ? token.token : undefined), channels: slackChannelGateway(client), logger: deps.logger, wake: deps.wake },
+      { db: deps.db, api: deps.api, tokenForTeam: async () => ('token' in token ? token.token : undefined), channels: slackChannelAccess(client), logger: deps.logger, wake: deps.wake },
       { viewId: view.id, teamId: team.teamId, enterpriseId: team.enterpriseId, userId: user.id, ...checked.form },
     ).then(
       (outcome) => ({ done: true, outcome }),
@@ -113,33 +113,12 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
           ? 'Creating your email identity failed because of a problem on our side. Nothing was created; please run `/identity` again.'
           : late.outcome.ok
             ? `Your email identity *${late.outcome.identity.emailAddress}* is ready; drafts will be approved in <#${late.outcome.identity.approvalChannelId}>.`
-            : `Your email identity was not created: ${summary(late.outcome)} Run \`/identity\` to try again.`;
+            : late.outcome.code === 'not_saved'
+              ? `${whyNotCreated(late.outcome)} Run \`/identity list\` to check.`
+              : `Your email identity was not created. ${whyNotCreated(late.outcome)} Run \`/identity\` to try again.`;
       await client.chat.postMessage({ channel: user.id, text }).catch((err: unknown) => {
         deps.logger.error(`could not tell ${user.id} the outcome of creating an identity: ${describeSlackError(err).error}`);
       });
     }
   });
-}
-
-function summary(outcome: CreateIdentityOutcome): string {
-  if (outcome.ok) return '';
-  switch (outcome.code) {
-    case 'address_taken':
-      return 'that address already exists.';
-    case 'token_missing':
-    case 'token_rejected':
-      return 'this workspace’s platform API token is missing or revoked.';
-    case 'channel_unusable':
-      return 'I could not post in the approval channel you chose (invite me to it if it is private).';
-    case 'not_found':
-      return outcome.field === 'assistant_id' ? 'that assistant no longer exists.' : 'that domain no longer exists.';
-    case 'rejected':
-      return 'the platform refused the details you entered.';
-    case 'unavailable':
-      return 'the platform did not answer in time.';
-    case 'not_saved':
-      return 'it was created on the platform but could not be saved here; run `/identity list` to check.';
-    case 'in_progress':
-      return 'it is still being created.';
-  }
 }

@@ -1,5 +1,5 @@
 import type { types as slack } from '@slack/bolt';
-import { channelMention, context, escapeMrkdwn, plain, section, truncate, userMention } from '../text.ts';
+import { channelMention, context, escapeMrkdwn, plain, section, clip, userMention } from '../blocks/text.ts';
 
 export const CREATE_IDENTITY_CALLBACK = 'identity_create';
 export const CREATE_IDENTITY_PROGRESS_CALLBACK = 'identity_create_progress';
@@ -63,7 +63,7 @@ function textInput(
     max_length: opts.maxLength,
     ...(opts.multiline ? { multiline: true } : {}),
     ...(opts.placeholder ? { placeholder: plain(opts.placeholder, 150) } : {}),
-    ...(opts.initial ? { initial_value: truncate(opts.initial, opts.maxLength, '') } : {}),
+    ...(opts.initial ? { initial_value: clip(opts.initial, opts.maxLength, '') } : {}),
   };
   return {
     type: 'input',

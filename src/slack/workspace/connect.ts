@@ -7,8 +7,8 @@ import type { Logger } from '../../logger.ts';
 import type { IdentitiesApi } from '../../platform/identities-api.ts';
 import { isPlatformError } from '../../platform/errors.ts';
 import { connectWorkspace, disconnectWorkspace, findLink, type CreatePermission } from '../../workspaces/links.ts';
-import { teamOf } from '../payloads.ts';
-import { plain, section } from '../text.ts';
+import { payloadParties, teamOf } from '../payloads.ts';
+import { plain, section } from '../blocks/text.ts';
 import { isWorkspaceAdmin } from './roles.ts';
 import { describeSlackError, viewsOpenFailureText } from '../slack-errors.ts';
 import { openView } from '../web-api-calls.ts';
@@ -67,9 +67,7 @@ export function connectModal(current: CreatePermission | undefined, connected: b
 }
 
 const submission = z.object({
-  team: z.object({ id: z.string(), enterprise_id: z.string().nullish() }).nullish(),
-  user: z.object({ id: z.string(), team_id: z.string().optional() }),
-  enterprise: z.object({ id: z.string() }).nullish(),
+  ...payloadParties,
   view: z.object({
     state: z.object({
       values: z.object({

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Logger } from '../../logger.ts';
-import type { createInstallationStore } from '../../workspaces/installation-store.ts';
+import type { createInstallationStore } from '../oauth/installation-store.ts';
 
 const envelope = z.object({
   team_id: z.string().optional(),

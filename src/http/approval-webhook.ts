@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { readBody, sendJson, type Route } from '../http/routes.ts';
+import { readBody, sendJson, type Route } from './routes.ts';
 import type { Logger } from '../logger.ts';
 import { ApprovalEvent } from '../platform/schemas.ts';
 import { storableParsedJson } from '../db/text.ts';
-import type { IntakeOutcome } from './intake.ts';
-import { SIGNATURE_HEADER, verifySignature } from './webhook-signature.ts';
+import type { IntakeOutcome } from '../approvals/intake.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../approvals/webhook-signature.ts';
 
 export const WEBHOOK_PATH = '/webhooks/approvals';
 /** A draft with a long thread fits easily; anything larger is not an approval event. */
@@ -59,8 +59,14 @@ export function approvalWebhookRoute(deps: WebhookRouteDeps): Route {
         deps.logger.error(`approval event ${parsed.data.id} could not be stored`, e);
         return sendJson(res, 503, { error: 'could not store the event; deliver it again later' });
       }
-      if (outcome.status === 202) return sendJson(res, 202, { status: outcome.duplicate ? 'duplicate' : 'stored' });
-      return sendJson(res, outcome.status, { error: outcome.reason });
+      switch (outcome.kind) {
+        case 'stored':
+          return sendJson(res, 202, { status: outcome.duplicate ? 'duplicate' : 'stored' });
+        case 'invalid':
+          return sendJson(res, 400, { error: outcome.reason });
+        case 'unknown_identity':
+          return sendJson(res, 404, { error: outcome.reason });
+      }
     },
   };
 }

@@ -1,14 +1,50 @@
 import { z } from 'zod';
 import type { StoredIdentity } from '../identities/store.ts';
-import { EmailMessage } from '../platform/schemas.ts';
-import { approvalMessage, type ApprovalView } from './message.ts';
+import { EmailMessage as EmailMessageSchema } from '../platform/schemas.ts';
 import type { StoredApproval } from './store.ts';
+
+/** What an approval message shows, with no Slack in it: the adapter renders it. */
+export interface EmailMessage {
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  text: string;
+  sent_at?: string | null;
+}
+
+export type ReportState = 'pending' | 'accepted' | 'refused' | 'failed';
+
+export interface ApprovalView {
+  approvalId: string;
+  identity: { emailAddress: string; displayName: string };
+  assistantName: string | null;
+  inbound: EmailMessage | null;
+  /** Earlier messages of the email thread, oldest first. */
+  thread: EmailMessage[];
+  draft: EmailMessage;
+  expiresAt: Date | null;
+  state:
+    | { kind: 'pending' }
+    | {
+        kind: 'decided';
+        decision: 'approve' | 'reject';
+        byUserId: string;
+        at: Date;
+        edited: boolean;
+        reason: string | null;
+        report: ReportState;
+        reportDetail: string | null;
+      }
+    | { kind: 'closed'; reason: 'cancelled' | 'expired'; detail: string | null };
+}
+
 
 /** The request as stored at intake (already validated then; parsed again because it comes out of jsonb). */
 const storedRequest = z.object({
-  inbound: EmailMessage.nullable().default(null),
-  draft: EmailMessage,
-  thread: z.array(EmailMessage).default([]),
+  inbound: EmailMessageSchema.nullable().default(null),
+  draft: EmailMessageSchema,
+  thread: z.array(EmailMessageSchema).default([]),
 });
 export type StoredRequest = z.output<typeof storedRequest>;
 
@@ -17,7 +53,7 @@ export function requestOf(approval: StoredApproval): StoredRequest {
 }
 
 /** The draft that will be (or was) sent: the edited one when a person edited it. */
-export function effectiveDraft(approval: StoredApproval): z.output<typeof EmailMessage> {
+export function effectiveDraft(approval: StoredApproval): z.output<typeof EmailMessageSchema> {
   const { draft } = requestOf(approval);
   return approval.editedDraft ? { ...draft, subject: approval.editedDraft.subject, text: approval.editedDraft.text } : draft;
 }
@@ -49,8 +85,4 @@ export function approvalViewOf(approval: StoredApproval, identity: StoredIdentit
     expiresAt: approval.expiresAt,
     state,
   };
-}
-
-export function renderApproval(approval: StoredApproval, identity: StoredIdentity, assistantName: string | null) {
-  return approvalMessage(approvalViewOf(approval, identity, assistantName));
 }

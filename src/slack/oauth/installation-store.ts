@@ -1,9 +1,9 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
 import { and, eq, sql } from 'drizzle-orm';
-import { recordAudit } from '../audit/audit-log.ts';
-import type { TokenCipher } from '../crypto/token-cipher.ts';
-import type { Database } from '../db/client.ts';
-import { identities, slackInstallations, workspaceLinks } from '../db/schema.ts';
+import { recordAudit } from '../../audit/audit-log.ts';
+import type { TokenCipher } from '../../crypto/token-cipher.ts';
+import type { Database } from '../../db/client.ts';
+import { identities, slackInstallations, workspaceLinks } from '../../db/schema.ts';
 
 type Row = typeof slackInstallations.$inferSelect;
 

@@ -1,3 +1,5 @@
+import type { ChannelSlots } from '../../channels/ports.ts';
+
 /**
  * Spaces posts in each channel (Slack allows about one message per second per channel),
  * in two steps:
@@ -12,40 +14,11 @@
  *
  * In memory: after a restart posts simply take new slots.
  */
-export interface ChannelPacer {
-  /**
-   * This post's (`key`'s) slot in `channel`: milliseconds until it comes, 0 = now. A key
-   * keeps its slot until its turn, unless a Retry-After pause covers it: it then queues
-   * again after the pause, so the posts held up come back spaced, not all at once.
-   */
-  reserve(channel: string, key: string): number;
-  /** Whether `key` holds a slot (reserved, not yet used or given back). */
-  holds(key: string): boolean;
+export interface ChannelPacer extends ChannelSlots {
   /** Resolves when a post may go out in `channel`; `key` gives up its reserved slot. */
   turn(channel: string, key?: string): Promise<void>;
-  /** Gives back a slot that will not be used (the post turned out not to be needed). */
-  release(channel: string, key: string): void;
   /** Slack said to wait (Retry-After): nothing goes out in `channel` before then. */
   pause(channel: string, ms: number): void;
-}
-
-/**
- * A post whose slot is further off than PARK_BEYOND_MS waits in the database (its job
- * parked) and comes back PARK_EARLY_MS before the slot; a nearer one waits for its turn
- * in memory, so it goes out on time whatever the worker's poll interval.
- */
-const PARK_BEYOND_MS = 3_000;
-const PARK_EARLY_MS = 2_000;
-
-/** How long a job whose slot is `waitMs` away should park before coming back; undefined: wait for the turn now. */
-export function parkingTime(waitMs: number): number | undefined {
-  return waitMs > PARK_BEYOND_MS ? waitMs - PARK_EARLY_MS : undefined;
-}
-
-/** The job outcome that parks a post until shortly before its slot; undefined when it may wait for its turn now. */
-export function parkUntilSlot(pacer: ChannelPacer, channel: string, key: string): { status: 'retry'; error: string; retryAfterMs: number } | undefined {
-  const park = parkingTime(pacer.reserve(channel, key));
-  return park === undefined ? undefined : { status: 'retry', error: 'waiting for its turn in the channel', retryAfterMs: park };
 }
 
 export interface PacerClock {

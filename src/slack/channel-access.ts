@@ -1,22 +1,7 @@
-import type { types as slack } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
+import type { ChannelAccess } from '../identities/ports.ts';
 import { describeSlackError } from './slack-errors.ts';
-
-export type ChannelReadiness =
-  | { ok: true; channelName: string | null }
-  | { ok: false; reason: 'not_visible' | 'private_not_member' | 'archived' | 'slack_error'; detail?: string };
-
-export interface SlackMessage {
-  text: string;
-  blocks?: slack.KnownBlock[];
-}
-
-/** The narrow view of Slack that use cases see; adapted from a WebClient once, here. */
-export interface ChannelGateway {
-  /** Makes sure the bot can post in the channel, joining it when it is public. */
-  prepareChannel(channelId: string): Promise<ChannelReadiness>;
-}
 
 const channelInfo = z.object({
   channel: z.object({
@@ -28,9 +13,10 @@ const channelInfo = z.object({
   }),
 });
 
-export function slackChannelGateway(client: WebClient): ChannelGateway {
+/** The channel as the bot sees it, through the client of the request that chose it. */
+export function slackChannelAccess(client: WebClient): ChannelAccess {
   return {
-    async prepareChannel(channelId) {
+    async prepare(channelId) {
       let info: z.output<typeof channelInfo>['channel'];
       try {
         info = channelInfo.parse(await client.conversations.info({ channel: channelId })).channel;

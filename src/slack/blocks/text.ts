@@ -1,18 +1,27 @@
 import type { types as slack } from '@slack/bolt';
 
-/** Slack counts characters; cut on code points so we never split a surrogate pair. */
-export function truncate(text: string, max: number, ellipsis = '…'): string {
-  const chars = Array.from(text);
-  if (chars.length <= max) return text;
-  return chars.slice(0, Math.max(0, max - ellipsis.length)).join('') + ellipsis;
+/**
+ * Unescaped text cut to `max` UTF-16 units on a code point boundary, `ellipsis` included
+ * (plain_text fields and input values). UTF-16 units are never fewer than the characters
+ * Slack counts, so a clipped text always fits.
+ */
+export function clip(raw: string, max: number, ellipsis = '…'): string {
+  if (raw.length <= max) return raw;
+  const room = Math.max(0, max - ellipsis.length);
+  let out = '';
+  for (const ch of raw) {
+    if (out.length + ch.length > room) break;
+    out += ch;
+  }
+  return `${out}${ellipsis}`;
 }
 
 export function plain(text: string, max = 3000): slack.PlainTextElement {
-  return { type: 'plain_text', text: truncate(text === '' ? ' ' : text, max), emoji: true };
+  return { type: 'plain_text', text: clip(text === '' ? ' ' : text, max), emoji: true };
 }
 
 export function mrkdwn(text: string, max = 3000): slack.MrkdwnElement {
-  return { type: 'mrkdwn', text: truncate(text === '' ? ' ' : text, max) };
+  return { type: 'mrkdwn', text: clip(text === '' ? ' ' : text, max) };
 }
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
