@@ -6,7 +6,7 @@ import type { types as slack } from '@slack/bolt';
 import type { ApprovalView, EmailMessage, ReportState } from '../../approvals/view.ts';
 import { APPROVAL_LIMITS, ApprovalAction, ApprovalBlock, type ApprovalActionId } from './approval-ids.ts';
 import { bodySections, contextMd, draftMetaLines, recipientList, sectionMd, sentDate, slackDate, subjectLine, truncationNote } from './mail-blocks.ts';
-import { blockTextLength, codePointsFrom, count, escapedCost, fit, isBlank, oneLine, plural, splitEscaped } from './text-fitting.ts';
+import { blockTextLength, codePointsFrom, count, escapedCost, fit, fitList, isBlank, oneLine, plural, splitEscaped } from './text-fitting.ts';
 import { clip, plain, userMention } from './text.ts';
 
 function summaryBlock(v: ApprovalView): slack.SectionBlock {
@@ -44,18 +44,8 @@ function confirmText(d: EmailMessage): string {
   if (all.length === 0) return 'It will be emailed as drafted.';
   const prefix = 'It will be emailed to ';
   const max = 300;
-  const parts: string[] = [];
-  let used = prefix.length + 1;
-  for (const [i, r] of all.entries()) {
-    const s = clip(r, 80);
-    const left = all.length - i - 1;
-    const reserve = left > 0 ? ` and ${count(left)} more`.length : 0;
-    if (used + s.length + 2 + reserve > max) break;
-    parts.push(s);
-    used += s.length + 2;
-  }
-  const more = all.length - parts.length;
-  const list = parts.length === 0 ? plural(more, 'recipient', 'recipients') : more > 0 ? `${parts.join(', ')} and ${count(more)} more` : parts.join(', ');
+  const { shown, more } = fitList(all.map((r) => clip(r, 80)), max - prefix.length - 1);
+  const list = shown.length === 0 ? plural(more, 'recipient', 'recipients') : more > 0 ? `${shown.join(', ')} and ${count(more)} more` : shown.join(', ');
   return clip(`${prefix}${list}.`, max);
 }
 

@@ -2,7 +2,7 @@
 // time zone, recipient lists and truncation notes, each within its share of Slack's limits.
 import type { types as slack } from '@slack/bolt';
 import type { EmailMessage } from '../../approvals/view.ts';
-import { count, fit, isBlank, oneLine, plural } from './text-fitting.ts';
+import { count, fit, fitList, isBlank, oneLine, plural } from './text-fitting.ts';
 
 /** Mail content is escaped and `verbatim`, so nothing in it becomes a mention or link. */
 export const md = (text: string): slack.MrkdwnElement => ({ type: 'mrkdwn', text: text.length === 0 ? ' ' : text, verbatim: true });
@@ -26,19 +26,9 @@ export function sentDate(sentAt: string | null | undefined): string | null {
 
 /** Escaped, comma-separated addresses within `max` units, then "and N more". */
 export function recipientList(list: readonly string[], max: number): string {
-  const parts: string[] = [];
-  let used = 0;
-  for (const [i, r] of list.entries()) {
-    const s = fit(oneLine(r), 200);
-    const left = list.length - i - 1;
-    const reserve = left > 0 ? ` and ${count(left)} more`.length : 0;
-    if (used + s.length + 2 + reserve > max) break;
-    parts.push(s);
-    used += s.length + 2;
-  }
-  const more = list.length - parts.length;
-  if (parts.length === 0) return more > 0 ? plural(more, 'recipient', 'recipients') : '_(none)_';
-  return more > 0 ? `${parts.join(', ')} and ${count(more)} more` : parts.join(', ');
+  const { shown, more } = fitList(list.map((r) => fit(oneLine(r), 200)), max);
+  if (shown.length === 0) return more > 0 ? plural(more, 'recipient', 'recipients') : '_(none)_';
+  return more > 0 ? `${shown.join(', ')} and ${count(more)} more` : shown.join(', ');
 }
 
 export const subjectLine = (subject: string): string => (oneLine(subject) === '' ? '_(no subject)_' : fit(oneLine(subject), 500));

@@ -112,6 +112,20 @@ export function blockTextLength(value: unknown): number {
   return n;
 }
 
+/** As many of `items` (already fitted) as fit in `max` units joined by ", ", leaving room for " and N more". */
+export function fitList(items: readonly string[], max: number): { shown: string[]; more: number } {
+  const shown: string[] = [];
+  let used = 0;
+  for (const [i, s] of items.entries()) {
+    const left = items.length - i - 1;
+    const reserve = left > 0 ? ` and ${count(left)} more`.length : 0;
+    if (used + s.length + 2 + reserve > max) break;
+    shown.push(s);
+    used += s.length + 2;
+  }
+  return { shown, more: items.length - shown.length };
+}
+
 export const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 export const isBlank = (s: string): boolean => s.trim() === '';
 export const count = (n: number): string => n.toLocaleString('en-US');
