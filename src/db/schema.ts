@@ -19,11 +19,19 @@ export const identities = pgTable(
     approvalChannelId: text('approval_channel_id').notNull(),
     approvalChannelName: text('approval_channel_name'),
     approverUserIds: jsonb('approver_user_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** The approval settings, as the platform holds them in approval_channel (see the contract). */
+    requiredApprovals: integer('required_approvals').notNull().default(1),
+    remindAfterMinutes: integer('remind_after_minutes'),
+    escalationUserIds: jsonb('escalation_user_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    undoSeconds: integer('undo_seconds').notNull().default(0),
+    /** Why the approval channel cannot be posted in (archived, deleted, the bot removed…); null while it works. */
+    channelProblem: text('channel_problem'),
+    channelProblemAt: timestamp('channel_problem_at', { withTimezone: true }),
     createdByUserId: text('created_by_user_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('identities_team_idx').on(t.teamId, t.emailAddress)],
+  (t) => [index('identities_team_idx').on(t.teamId, t.emailAddress), index('identities_channel_idx').on(t.approvalChannelId)],
 );
 
 /**

@@ -22,6 +22,11 @@ export const ApprovalChannel = z.object({
   channel_id: z.string().min(1),
   channel_name: z.string().nullable(),
   approver_user_ids: z.array(z.string()).optional(),
+  // Approval settings (assumed keys, see the contract): absent means the default.
+  required_approvals: z.number().int().min(1).max(5).optional(),
+  remind_after_minutes: z.number().int().min(1).nullable().optional(),
+  escalation_user_ids: z.array(z.string()).optional(),
+  undo_seconds: z.number().int().min(0).max(300).optional(),
 });
 export type ApprovalChannel = z.infer<typeof ApprovalChannel>;
 
@@ -36,6 +41,11 @@ export const StoredApprovalChannel = z.looseObject({
   channel_id: z.string().optional(),
   channel_name: z.string().nullable().optional(),
   approver_user_ids: z.array(z.string()).optional(),
+  // Another front end may have written a value out of range: read as absent (the default), never as an error.
+  required_approvals: z.number().int().min(1).max(5).optional().catch(undefined),
+  remind_after_minutes: z.number().int().min(1).nullable().optional().catch(undefined),
+  escalation_user_ids: z.array(z.string()).optional().catch(undefined),
+  undo_seconds: z.number().int().min(0).max(300).optional().catch(undefined),
 });
 export type StoredApprovalChannel = z.infer<typeof StoredApprovalChannel>;
 
