@@ -26,7 +26,7 @@ import { expireOverdue } from './approvals/expiry.ts';
 import { createIdentityResolver } from './approvals/identity-resolver.ts';
 import { createIntakeStore, receiveApprovalEvent } from './approvals/intake.ts';
 import { approvalWebhookRoute } from './approvals/webhook-route.ts';
-import { createWorker } from './jobs/queue.ts';
+import { createWorker } from './jobs/worker.ts';
 import { createApprovalGateway } from './slack/approval-gateway.ts';
 import { registerApprovalListeners } from './slack/approvals/listeners.ts';
 

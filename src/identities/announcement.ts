@@ -1,6 +1,6 @@
 import type { Database } from '../db/client.ts';
 import { parkUntilSlot, type ChannelPacer } from '../approvals/channel-pacer.ts';
-import type { JobHandler } from '../jobs/queue.ts';
+import type { JobHandler } from '../jobs/job.ts';
 import { fromSlack } from '../approvals/delivery.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';

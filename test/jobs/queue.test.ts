@@ -2,19 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import { afterEach, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { jobs } from '../../src/db/schema.ts';
-import {
-  claimJobs,
-  createWorker,
-  deadJobs,
-  enqueue,
-  jobCounts,
-  settleJob,
-  type Job,
-  type JobHandler,
-  type JobOutcome,
-  type Worker,
-  type WorkerOptions,
-} from '../../src/jobs/queue.ts';
+import type { Job, JobHandler, JobOutcome } from '../../src/jobs/job.ts';
+import { claimJobs, deadJobs, enqueue, jobCounts, settleJob } from '../../src/jobs/store.ts';
+import { createWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
 
