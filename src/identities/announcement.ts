@@ -5,7 +5,7 @@ import { fromSlack } from '../approvals/delivery.ts';
 import type { ApprovalGateway } from '../slack/approval-gateway.ts';
 import type { SlackMessage } from '../slack/channel-gateway.ts';
 import { context, escapeMrkdwn, section, userMention } from '../slack/text.ts';
-import { findIdentity, type StoredIdentity } from './store.ts';
+import { announceJobKey, findIdentity, type StoredIdentity } from './store.ts';
 
 /** The note posted in a new approval channel. */
 export function announcementMessage(identity: StoredIdentity): SlackMessage & { blocks: NonNullable<SlackMessage['blocks']> } {
@@ -28,7 +28,7 @@ export function announcementMessage(identity: StoredIdentity): SlackMessage & { 
 export function announceIdentityHandler(deps: { db: Database; slack: ApprovalGateway; pacer: ChannelPacer }): JobHandler {
   return async (job) => {
     const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
-    const key = `announce:${identityId ?? '?'}`;
+    const key = announceJobKey(identityId ?? '?');
     // The channel in the payload lets a note far from its turn park without a database read.
     const channelId = typeof job.payload.channelId === 'string' ? job.payload.channelId : undefined;
     if (channelId) {

@@ -1,11 +1,12 @@
-import { and, asc, count, desc, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, lte, notInArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { preparedPerDatabase, type Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import { retryDelay } from './backoff.ts';
 import { JOB_DEFAULTS, type Job, type JobOutcome, type JobStatus } from './job.ts';
 
 /*
- * A small durable job queue on the `jobs` table.
+ * A small durable job queue on the `jobs` table. Every write to the table is made here,
+ * or built here for a larger statement.
  *
  * - Every decision that matters lives in the row: the worker keeps only what it
  *   needs to pace itself (in-flight promises), so a crash loses nothing.
@@ -16,6 +17,34 @@ import { JOB_DEFAULTS, type Job, type JobOutcome, type JobStatus } from './job.t
  */
 
 const MAX_ERROR_LENGTH = 2_000;
+
+/** A value, or a placeholder of a prepared statement, or SQL. */
+type Bound<T> = { [K in keyof T]: T[K] | SQL | Placeholder };
+
+/** What a new job may set; the queue owns everything else in the row. */
+export type NewJob = Bound<Pick<typeof jobs.$inferInsert, 'kind' | 'payload' | 'dedupeKey' | 'runAt' | 'maxAttempts'>>;
+
+/**
+ * The insert of one job, to run or to embed in a larger statement (`db.$with(…).as(insertJob(…))`)
+ * so the job commits with the writes that call for it in one round trip. A dedupe key that
+ * exists already makes it a no-op; it returns the id of the job it inserted.
+ */
+export function insertJob(db: Pick<Database, 'insert'>, job: NewJob) {
+  return db.insert(jobs).values(job).onConflictDoNothing({ target: jobs.dedupeKey }).returning({ id: jobs.id });
+}
+
+/**
+ * For statements written in SQL: the insert of every job `source` selects, its columns in
+ * this order: kind, payload, dedupe_key, run_at. Embedded as a CTE, it queues the jobs in the
+ * same statement as the writes that call for them. A dedupe key that exists already is
+ * skipped; it returns the dedupe_key of each job it inserted.
+ */
+export function insertJobsFrom(source: SQL): SQL {
+  return sql`insert into ${jobs} (kind, payload, dedupe_key, run_at)
+      ${source}
+      on conflict (dedupe_key) do nothing
+      returning dedupe_key`;
+}
 
 export interface EnqueueInput {
   kind: string;
@@ -32,17 +61,13 @@ export interface EnqueueInput {
  * with the state change that needs it. Returns false when `dedupeKey` already existed.
  */
 export async function enqueue(db: Pick<Database, 'insert'>, input: EnqueueInput): Promise<boolean> {
-  const inserted = await db
-    .insert(jobs)
-    .values({
-      kind: input.kind,
-      payload: input.payload,
-      dedupeKey: input.dedupeKey ?? null,
-      ...(input.runAt ? { runAt: input.runAt } : {}),
-      ...(input.maxAttempts !== undefined ? { maxAttempts: input.maxAttempts } : {}),
-    })
-    .onConflictDoNothing({ target: jobs.dedupeKey })
-    .returning({ id: jobs.id });
+  const inserted = await insertJob(db, {
+    kind: input.kind,
+    payload: input.payload,
+    dedupeKey: input.dedupeKey ?? null,
+    ...(input.runAt ? { runAt: input.runAt } : {}),
+    ...(input.maxAttempts !== undefined ? { maxAttempts: input.maxAttempts } : {}),
+  });
   return inserted.length > 0;
 }
 
