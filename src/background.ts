@@ -4,7 +4,7 @@ import { ApprovalJob } from './approvals/job-kinds.ts';
 import type { Database } from './db/client.ts';
 import { announceIdentityHandler } from './identities/announcement.ts';
 import { ANNOUNCE_JOB } from './identities/store.ts';
-import { createWorker } from './jobs/queue.ts';
+import { createWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
 import type { IdentitiesApi } from './platform/identities-api.ts';
 import { slackApprovalMessages } from './slack/outbound/approval-messages.ts';

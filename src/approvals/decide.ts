@@ -3,7 +3,7 @@ import type { Database } from '../db/client.ts';
 import { approvals } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { findIdentity, type StoredIdentity } from '../identities/store.ts';
-import { enqueue } from '../jobs/queue.ts';
+import { enqueue } from '../jobs/store.ts';
 import type { Logger } from '../logger.ts';
 import { ApprovalJob, dedupeKey, REPORT_MAX_ATTEMPTS } from './job-kinds.ts';
 import { bumpVersion, findApproval, type StoredApproval } from './store.ts';

@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { approvals } from '../db/schema.ts';
-import { enqueue } from '../jobs/queue.ts';
+import { enqueue } from '../jobs/store.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import { bumpVersion } from './store.ts';
 

@@ -8,6 +8,7 @@ import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import { createBatcher, type Batcher } from './batcher.ts';
 import type { IdentityResolver } from './identity-resolver.ts';
 import { indexableKey } from '../db/text.ts';
+import { insertJobsFrom } from '../jobs/store.ts';
 
 export type IntakeOutcome =
   | { kind: 'stored'; duplicate: boolean }
@@ -171,19 +172,14 @@ export async function storeEvents(db: Database, rows: IntakeRow[]): Promise<Inta
         where approvals.status = 'pending'
       -- A new row is the tombstone (version 1); an updated one was a pending approval.
       returning id, version > 1 as was_pending
-    ), posts as (
-      insert into jobs (kind, payload, dedupe_key, run_at)
+    ), posts as (${insertJobsFrom(sql`
       select ${ApprovalJob.post}, jsonb_build_object('approvalId', i.approval_id, 'channelId', i.channel_id), i.post_key, now() + i.post_delay_ms * interval '1 millisecond'
       from requested r join input i on i.approval_id = r.id
-      where r.status = 'pending'
-      on conflict (dedupe_key) do nothing
-      returning dedupe_key
-    ), refreshes as (
-      insert into jobs (kind, payload, dedupe_key)
-      select ${ApprovalJob.refresh}, jsonb_build_object('approvalId', i.approval_id), i.refresh_key
+      where r.status = 'pending'`)}
+    ), refreshes as (${insertJobsFrom(sql`
+      select ${ApprovalJob.refresh}, jsonb_build_object('approvalId', i.approval_id), i.refresh_key, now()
       from closed c join input i on i.approval_id = c.id
-      where c.was_pending
-      on conflict (dedupe_key) do nothing
+      where c.was_pending`)}
     )
     select i.event_id,
            exists (select 1 from event e where e.event_id = i.event_id) as fresh,

@@ -1,6 +1,8 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
+
+/* The `audit_log` table: every write to it is made here, or built here for a larger statement. */
 
 export interface AuditEntry {
   teamId: string;
@@ -12,9 +14,20 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** An entry whose fields may also be placeholders of a prepared statement, or SQL. */
+export type BoundAuditEntry = { [K in keyof Required<AuditEntry>]: AuditEntry[K] | SQL | Placeholder };
+
+/**
+ * The insert of one entry, to run or to embed in a larger statement (`db.$with(…).as(insertAudit(…))`)
+ * so the entry commits with the change it records in one round trip.
+ */
+export function insertAudit(db: Pick<Database, 'insert'>, entry: BoundAuditEntry) {
+  return db.insert(auditLog).values(entry);
+}
+
 /** Accepts the database or an open transaction, so the entry commits with the change it records. */
 export async function recordAudit(db: Pick<Database, 'insert'>, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
+  await insertAudit(db, { ...entry, details: entry.details ?? {} });
 }
 
 export async function auditTrail(db: Database, filter: { teamId: string; subjectType?: string; subjectId?: string }) {

@@ -1,4 +1,4 @@
-import type { JobOutcome } from '../jobs/queue.ts';
+import type { JobOutcome } from '../jobs/job.ts';
 import type { ChannelSlots, SendFailure } from './ports.ts';
 
 /** A failed send as a job outcome: wait out a rate limit, give up on what cannot work, retry the rest. */

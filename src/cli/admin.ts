@@ -3,7 +3,7 @@ import { parseArgs, parseEnv } from 'node:util';
 import { desc, eq } from 'drizzle-orm';
 import { openDatabase } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
-import { deadJobs, jobCounts } from '../jobs/queue.ts';
+import { deadJobs, jobCounts } from '../jobs/store.ts';
 import { parseEncryptionKeys } from '../config.ts';
 import { createTokenCipher } from '../crypto/token-cipher.ts';
 import { reencryptTokens } from '../workspaces/rotate-keys.ts';

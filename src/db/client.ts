@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { preparingClient } from './prepared-statements.ts';
 import { schema } from './schema.ts';
 
 /** Driver-neutral handle: everything outside this file sees only this type. */
@@ -88,41 +89,9 @@ export async function pgliteHandle(client: PGlite): Promise<DatabaseHandle> {
   };
 }
 
-/**
- * drizzle sends every statement not built with `.prepare()` through postgres.js's
- * `unsafe`, which leaves it unprepared, so PostgreSQL parses and plans each one anew; for the webhook intake the
- * parse and bind cost more than the execution (measured with log_min_duration_statement).
- * This hands drizzle a client whose statements, transactions included, are prepared:
- * each connection parses a statement once. Our SQL texts are a fixed set (values are
- * always parameters), so the per-connection statement cache stays small.
- */
-function preparing(sql: postgres.Sql): postgres.Sql {
-  return new Proxy(sql, {
-    get(target, prop, receiver) {
-      if (prop === 'unsafe') {
-        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, params, { ...options, prepare: true });
-      }
-      if (prop === 'begin') {
-        return (...args: unknown[]) => {
-          const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: postgres.TransactionSql) => fn(preparing(tx as unknown as postgres.Sql) as unknown as postgres.TransactionSql));
-        };
-      }
-      if (prop === 'savepoint') {
-        return (...args: unknown[]) => {
-          const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return ((target as unknown as postgres.TransactionSql).savepoint as (...a: unknown[]) => unknown)(...args, (tx: postgres.TransactionSql) => fn(preparing(tx as unknown as postgres.Sql) as unknown as postgres.TransactionSql));
-        };
-      }
-      return Reflect.get(target, prop, receiver);
-    },
-  });
-}
-
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
-  const db = drizzlePostgres({ client: preparing(client), schema });
+  const db = drizzlePostgres({ client: preparingClient(client), schema });
   return {
     db,
     driver: 'postgres',

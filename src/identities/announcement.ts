@@ -1,15 +1,15 @@
 import { jobOutcomeOf, parkUntilSlot } from '../channels/send-outcome.ts';
 import type { ChannelSlots } from '../channels/ports.ts';
 import type { Database } from '../db/client.ts';
-import type { JobHandler } from '../jobs/queue.ts';
+import type { JobHandler } from '../jobs/job.ts';
 import type { IdentityNotes } from './ports.ts';
-import { findIdentity } from './store.ts';
+import { announceJobKey, findIdentity } from './store.ts';
 
 /** The job that posts the announcement, paced with the channel's approvals; failures are retried by the queue. */
 export function announceIdentityHandler(deps: { db: Database; notes: IdentityNotes; slots: ChannelSlots }): JobHandler {
   return async (job) => {
     const identityId = typeof job.payload.identityId === 'string' ? job.payload.identityId : undefined;
-    const key = `announce:${identityId ?? '?'}`;
+    const key = announceJobKey(identityId ?? '?');
     // The channel in the payload lets a note far from its turn park without a database read.
     const channelId = typeof job.payload.channelId === 'string' ? job.payload.channelId : undefined;
     if (channelId) {

@@ -1,9 +1,16 @@
 import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
+import { insertAudit } from '../audit/audit-log.ts';
 import { preparedPerDatabase, type Database } from '../db/client.ts';
-import { auditLog, identities, identityCreations, jobs } from '../db/schema.ts';
+import { identities, identityCreations } from '../db/schema.ts';
 import { storableText } from '../db/text.ts';
+import { insertJob } from '../jobs/store.ts';
 
 export const ANNOUNCE_JOB = 'identity.announce';
+
+/** The announcement job's dedupe key, also its place in the channel's pacing. */
+export function announceJobKey(identityId: string): string {
+  return `announce:${identityId}`;
+}
 
 export type StoredIdentity = typeof identities.$inferSelect;
 export type NewIdentity = typeof identities.$inferInsert;
@@ -96,15 +103,10 @@ const completeStatement = preparedPerDatabase((db: Database) => {
     db.update(identityCreations).set({ status: 'succeeded', identityId: sql`${p('id')}`, updatedAt: sql`now()` }).where(eq(identityCreations.viewId, p('viewId'))).returning({ viewId: identityCreations.viewId }),
   );
   const audited = db.$with('audited').as(
-    db
-      .insert(auditLog)
-      .values({ teamId: p('teamId'), actorUserId: p('createdByUserId'), action: 'identity.created', subjectType: 'identity', subjectId: p('id'), details: p('auditDetails') })
-      .returning({ id: auditLog.id }),
+    insertAudit(db, { teamId: p('teamId'), actorUserId: p('createdByUserId'), action: 'identity.created', subjectType: 'identity', subjectId: p('id'), details: p('auditDetails') }),
   );
   // Announced by a durable job: after the modal has answered, and retried if Slack is busy.
-  const announced = db.$with('announced').as(
-    db.insert(jobs).values({ kind: ANNOUNCE_JOB, payload: p('announcePayload'), dedupeKey: p('announceKey') }).onConflictDoNothing({ target: jobs.dedupeKey }).returning({ id: jobs.id }),
-  );
+  const announced = db.$with('announced').as(insertJob(db, { kind: ANNOUNCE_JOB, payload: p('announcePayload'), dedupeKey: p('announceKey') }));
   return db.with(stored, closed, audited, announced).select().from(stored).prepare('complete_creation');
 });
 
@@ -126,7 +128,7 @@ export async function completeCreation(db: Database, viewId: string, raw: NewIde
     createdByUserId: identity.createdByUserId ?? null,
     auditDetails: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds ?? [] },
     announcePayload: { identityId: identity.id, channelId: identity.approvalChannelId },
-    announceKey: `announce:${identity.id}`,
+    announceKey: announceJobKey(identity.id),
   });
   if (!stored) throw new Error(`identity ${identity.id} was not stored`);
   return stored;

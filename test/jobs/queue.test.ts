@@ -1,20 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, expect, it, vi } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.ts';
+import { openDatabase, rowsOf, type Database } from '../../src/db/client.ts';
 import { jobs } from '../../src/db/schema.ts';
-import {
-  claimJobs,
-  createWorker,
-  deadJobs,
-  enqueue,
-  jobCounts,
-  settleJob,
-  type Job,
-  type JobHandler,
-  type JobOutcome,
-  type Worker,
-  type WorkerOptions,
-} from '../../src/jobs/queue.ts';
+import type { Job, JobHandler, JobOutcome } from '../../src/jobs/job.ts';
+import { claimJobs, deadJobs, enqueue, insertJobsFrom, jobCounts, settleJob } from '../../src/jobs/store.ts';
+import { createWorker, type Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
 
@@ -93,6 +83,29 @@ it('a dedupe key enqueued twice produces one job and one run', async () => {
 
   expect(runs).toBe(1);
   expect(await onlyJob()).toMatchObject({ status: 'done', payload: {} });
+});
+
+it('a statement that queues jobs with insertJobsFrom inserts each new dedupe key once and returns the keys it inserted', async () => {
+  const queue = async (from: number, to: number) =>
+    rowsOf<{ dedupe_key: string }>(
+      await db.execute(sql`
+        with queued as (${insertJobsFrom(sql`
+          select 'test.ok', jsonb_build_object('n', n), 'batch:' || n, now() + n * interval '1 hour'
+          from generate_series(${from}::int, ${to}::int) n`)})
+        select dedupe_key from queued order by dedupe_key`),
+    ).map((r) => r.dedupe_key);
+
+  expect(await queue(1, 2)).toEqual(['batch:1', 'batch:2']);
+  expect(await queue(2, 3)).toEqual(['batch:3']);
+
+  const rows = await allJobs();
+  expect(rows.map((j) => [j.kind, j.dedupeKey, j.payload, j.status, j.attempts])).toEqual([
+    ['test.ok', 'batch:1', { n: 1 }, 'queued', 0],
+    ['test.ok', 'batch:2', { n: 2 }, 'queued', 0],
+    ['test.ok', 'batch:3', { n: 3 }, 'queued', 0],
+  ]);
+  // run_at is the source's fourth column.
+  expect(rows.map((j) => Math.round((j.runAt.getTime() - j.createdAt.getTime()) / 3_600_000))).toEqual([1, 2, 3]);
 });
 
 it('a job enqueued in a transaction exists only if the transaction commits', async () => {
