@@ -16,7 +16,7 @@ import { registerCreateIdentitySubmission } from './slack/create-identity/submit
 import type { SlackDeps } from './slack/deps.ts';
 import { createTokenCipher } from './crypto/token-cipher.ts';
 import { createInstallationStore } from './workspaces/installation-store.ts';
-import { createLinkCache, findLink, linkedTokensFor, tokenForTeamFromLinks } from './workspaces/links.ts';
+import { createLinkCache, findLink, linkedTokensFor, teamLinkedToWorkspace, tokenForTeamFromLinks } from './workspaces/links.ts';
 import { registerWorkspaceListeners, type WorkspaceDeps } from './slack/workspace/connect.ts';
 import { registerInstallEvents } from './slack/workspace/install-events.ts';
 import { approvalJobHandlers } from './approvals/delivery.ts';
@@ -120,10 +120,11 @@ export function buildApp(deps: AppDeps) {
     db,
     api: deps.api,
     logger,
-    candidateTokens: async (workspaceId) => [...(await linkedTokensFor({ db, cipher }, workspaceId)), ...(defaultToken ? [defaultToken] : [])],
+    linkedTokens: (workspaceId) => linkedTokensFor({ db, cipher }, workspaceId),
+    defaultToken,
     // OAuth: the installed teams. Single workspace: the bot token's own team, asked of Slack once.
     servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : (await singleTeamId()) === teamId),
-    tokenForTeam,
+    teamLinkedTo: teamLinkedToWorkspace({ db, cipher, defaultToken }),
   });
   const intakeStore = createIntakeStore(db, logger.child('intake'));
   const routes: Route[] = [
