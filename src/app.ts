@@ -38,7 +38,15 @@ export function buildApp(deps: AppDeps) {
   const db = deps.database.db;
   const tenancy = createTenancy({ config, db, api });
   const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, options: { ...tuning, leaseMs: config.jobLeaseMs } });
-  const resolveIdentity = createIdentityResolver({ db, api, logger, candidateTokens: tenancy.candidateTokens, servesTeam: tenancy.servesTeam, tokenForTeam: tenancy.tokenForTeam });
+  const resolveIdentity = createIdentityResolver({
+    db,
+    api,
+    logger,
+    linkedTokens: tenancy.linkedTokens,
+    defaultToken: tenancy.defaultToken,
+    servesTeam: tenancy.servesTeam,
+    teamLinkedTo: tenancy.teamLinkedTo,
+  });
   const intake = { store: createIntakeStore(db, logger.child('intake')), slots: background.pacer, resolveIdentity, logger, wake: background.wake };
   const bolt = createBoltApp({ config, tenancy, logger });
   const workspace = { db, api, cipher: tenancy.cipher, logger, defaultToken: tenancy.defaultToken, forgetLink: tenancy.links.forget };

@@ -5,7 +5,7 @@ import type { Database } from './db/client.ts';
 import { createCatalog, type Catalog } from './identities/catalog.ts';
 import type { IdentitiesApi } from './platform/identities-api.ts';
 import { createInstallationStore } from './slack/oauth/installation-store.ts';
-import { createLinkCache, findLink, linkedTokensFor, tokenForTeamFromLinks, type LinkCache } from './workspaces/links.ts';
+import { createLinkCache, findLink, linkedTokensFor, teamLinkedToWorkspace, tokenForTeamFromLinks, type LinkCache, type LinkedToken } from './workspaces/links.ts';
 import type { TokenForTeam } from './workspaces/tokens.ts';
 
 /** Who the app serves and with which tokens: Slack installs, platform links, and the menus' catalog. */
@@ -21,8 +21,10 @@ export interface Tenancy {
   botTokenForTeam: (teamId: string) => Promise<string | undefined>;
   /** Whether this app serves the Slack team an approval channel names. */
   servesTeam: (teamId: string) => Promise<boolean>;
-  /** Platform tokens that may belong to a platform workspace (the identity's workspace must match). */
-  candidateTokens: (platformWorkspaceId: string) => Promise<string[]>;
+  /** Connected teams' tokens known to be of a platform workspace first, then those not known yet. */
+  linkedTokens: (platformWorkspaceId: string) => Promise<LinkedToken[]>;
+  /** Whether a Slack team is linked to a platform workspace, judged with the token that read an identity there. */
+  teamLinkedTo: (teamId: string, platformWorkspaceId: string, token: string) => Promise<boolean>;
   catalog: Catalog;
 }
 
@@ -45,7 +47,8 @@ export function createTenancy(deps: { config: Config; db: Database; api: Identit
     botTokenForTeam,
     // OAuth: the installed teams. Single workspace: the bot token's own team, asked of Slack once.
     servesTeam: async (teamId) => (installations ? (await installations.botTokenForTeam(teamId)) !== undefined : (await singleTeamId()) === teamId),
-    candidateTokens: async (workspaceId) => [...(await linkedTokensFor({ db, cipher }, workspaceId)), ...(defaultToken ? [defaultToken] : [])],
+    linkedTokens: (workspaceId) => linkedTokensFor({ db, cipher }, workspaceId),
+    teamLinkedTo: teamLinkedToWorkspace({ db, cipher, defaultToken }),
     // The menus ask on every keystroke; a token changed elsewhere is seen within seconds.
     catalog: createCatalog({ api: deps.api, tokenForTeam: tokenForTeamFromLinks({ find: links.find, cipher, defaultToken }) }),
   };

@@ -2,9 +2,9 @@ import type { Database } from '../db/client.ts';
 import { findIdentity, mirrorIdentity, type StoredIdentity } from '../identities/store.ts';
 import type { Logger } from '../logger.ts';
 import type { IdentitiesApi } from '../platform/identities-api.ts';
-import { isPlatformError } from '../platform/errors.ts';
-import { slackApprovalChannel } from '../platform/schemas.ts';
-import type { TokenForTeam } from '../workspaces/tokens.ts';
+import { isPlatformError, type PlatformError } from '../platform/errors.ts';
+import { slackApprovalChannel, type Identity } from '../platform/schemas.ts';
+import type { LinkedToken } from '../workspaces/links.ts';
 
 /** Finds the identity an event is about, or undefined when this app does not serve it. */
 export type IdentityResolver = (identityId: string, workspaceId: string) => Promise<StoredIdentity | undefined>;
@@ -13,20 +13,33 @@ export interface IdentityResolverDeps {
   db: Database;
   api: IdentitiesApi;
   logger: Logger;
-  /** Platform tokens that may belong to the event's workspace (the identity's workspace must match). */
-  candidateTokens: (workspaceId: string) => Promise<string[]>;
+  /** Connected teams' tokens known to be of this platform workspace first, then those not known yet. */
+  linkedTokens: (workspaceId: string) => Promise<LinkedToken[]>;
+  /** The app-wide IDENTITIES_API_TOKEN, tried last. */
+  defaultToken: string | undefined;
   /** Whether this app serves the Slack team an approval channel names. */
   servesTeam: (teamId: string) => Promise<boolean>;
-  tokenForTeam: TokenForTeam;
+  /** Whether a Slack team is linked to that platform workspace, judged with the token that just read the identity there. */
+  teamLinkedTo: (teamId: string, workspaceId: string, token: string) => Promise<boolean>;
 }
 
 /** How many identities to keep in memory. */
 const CACHE_SIZE = 10_000;
 
+/** What one token says about the identity: served (mirrored), settled as not ours, or ask the next token. */
+type Attempt = StoredIdentity | 'absent' | 'next';
+
+const refused = (e: PlatformError) => e.kind === 'unauthorized' || e.kind === 'forbidden';
+
 /**
  * Local mirror first; an identity created elsewhere (another front end, the API) is
- * fetched once with GET /v1/identities/{id} and mirrored when its approval channel
- * is a Slack channel in a team this app serves.
+ * fetched with GET /v1/identities/{id} and mirrored when its approval channel is a
+ * Slack channel in a team this app serves.
+ *
+ * The tokens asked are those of links known to be the event's platform workspace; links
+ * whose workspace is not known yet are asked which one it is (one call each, once for
+ * good), and the default token comes last. Once the links are known, an identity costs
+ * one call, whatever the number of connected workspaces.
  */
 export function createIdentityResolver(deps: IdentityResolverDeps): IdentityResolver {
   // Stored identities are never deleted, and change only when a creation completes over
@@ -38,25 +51,37 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
     known.set(identity.id, identity);
     return identity;
   };
-  return async (identityId, workspaceId) => {
-    const local = known.get(identityId) ?? (await findIdentity(deps.db, identityId));
-    if (local) return remember(local).workspaceId === workspaceId ? local : undefined;
 
-    for (const token of await deps.candidateTokens(workspaceId)) {
-      let remote;
-      try {
-        remote = await deps.api.getIdentity(token, identityId);
-      } catch (e) {
-        if (isPlatformError(e) && (e.kind === 'not_found' || e.kind === 'unauthorized' || e.kind === 'forbidden')) continue;
-        throw e;
-      }
-      if (remote.workspace_id !== workspaceId) continue;
-      const channel = slackApprovalChannel(remote.approval_channel);
-      if (!channel || !(await deps.servesTeam(channel.team_id))) return undefined;
-      // The named team must be linked to this very platform workspace; otherwise one
-      // customer could route its mail into another's Slack by naming its team id.
-      if ((await deps.tokenForTeam({ teamId: channel.team_id, enterpriseId: channel.enterprise_id ?? null })) !== token) continue;
-      return remember(await mirrorIdentity(deps.db, {
+  /** The workspace a token is of, from one identity it lists; undefined when it lists none or is refused. */
+  async function workspaceOfToken(token: string): Promise<string | undefined> {
+    try {
+      const { items } = await deps.api.listIdentities(token, { maxItems: 1 });
+      return items[0]?.workspace_id;
+    } catch (e) {
+      if (isPlatformError(e) && refused(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async function attempt(token: string, identityId: string, workspaceId: string): Promise<Attempt> {
+    let remote: Identity;
+    try {
+      remote = await deps.api.getIdentity(token, identityId);
+    } catch (e) {
+      if (!isPlatformError(e)) throw e;
+      if (refused(e)) return 'next';
+      // Every token of the workspace would say the same.
+      if (e.kind === 'not_found') return 'absent';
+      throw e;
+    }
+    if (remote.workspace_id !== workspaceId) return 'next';
+    const channel = slackApprovalChannel(remote.approval_channel);
+    if (!channel || !(await deps.servesTeam(channel.team_id))) return 'absent';
+    // The named team must be linked to this very platform workspace; otherwise one
+    // customer could route its mail into another's Slack by naming its team id.
+    if (!(await deps.teamLinkedTo(channel.team_id, workspaceId, token))) return 'next';
+    return remember(
+      await mirrorIdentity(deps.db, {
         id: remote.id,
         teamId: channel.team_id,
         enterpriseId: channel.enterprise_id ?? null,
@@ -69,9 +94,33 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
         approvalChannelName: channel.channel_name,
         approverUserIds: channel.approver_user_ids ?? [],
         createdByUserId: null,
-      }));
+      }),
+    );
+  }
+
+  async function fetchRemote(identityId: string, workspaceId: string): Promise<StoredIdentity | undefined> {
+    for (const link of await deps.linkedTokens(workspaceId)) {
+      const token = link.token();
+      if (link.platformWorkspaceId === null) {
+        const learned = await workspaceOfToken(token);
+        if (learned === undefined) continue;
+        await link.learn(learned);
+        if (learned !== workspaceId) continue;
+      }
+      const result = await attempt(token, identityId, workspaceId);
+      if (result === 'absent') return undefined;
+      if (result !== 'next') return result;
     }
-    deps.logger.info(`approval event for identity ${identityId}: not found in workspace ${workspaceId}`);
-    return undefined;
+    if (!deps.defaultToken) return undefined;
+    const result = await attempt(deps.defaultToken, identityId, workspaceId);
+    return typeof result === 'string' ? undefined : result;
+  }
+
+  return async (identityId, workspaceId) => {
+    const local = known.get(identityId) ?? (await findIdentity(deps.db, identityId));
+    if (local) return remember(local).workspaceId === workspaceId ? local : undefined;
+    const remote = await fetchRemote(identityId, workspaceId);
+    if (!remote) deps.logger.info(`approval event for identity ${identityId}: not found in workspace ${workspaceId}`);
+    return remote;
   };
 }

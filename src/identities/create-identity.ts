@@ -52,6 +52,8 @@ export interface CreateIdentityDeps {
   logger: Logger;
   /** Pokes the job worker, which posts the announcement. */
   wake: () => void;
+  /** Records the platform workspace the team's token is of, as the created identity tells it. */
+  learnWorkspace: (platformWorkspaceId: string) => Promise<void>;
 }
 
 export function requestBody(req: CreateIdentityRequest, channelName: string | null): IdentityCreate {
@@ -175,6 +177,8 @@ async function createClaimed(
   }
 
   deps.wake();
+  // Only a shortcut for later approval events: the identity exists either way.
+  await deps.learnWorkspace(created.workspace_id).catch((e: unknown) => deps.logger.warn(`could not record the platform workspace of team ${req.teamId}`, e));
   return { ok: true, identity: stored };
 }
 

@@ -360,7 +360,8 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
     const seenCursors = new Set<string>();
     let cursor: string | null = null;
     for (;;) {
-      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      // A smaller page when fewer items are wanted (one identity tells a token's workspace).
+      const query = new URLSearchParams({ limit: String(Math.min(PAGE_SIZE, maxItems)) });
       if (cursor !== null) query.set('cursor', cursor);
       const page: Page<T> = await send({ operation, method: 'GET', path: `${path}?${query}`, okStatuses: [200], schema }, token, opts);
       items.push(...page.data);

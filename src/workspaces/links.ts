@@ -1,4 +1,4 @@
-import { eq, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { TokenCipher } from '../crypto/token-cipher.ts';
 import { preparedPerDatabase, type Database } from '../db/client.ts';
@@ -58,7 +58,10 @@ export function createLinkCache(deps: { read: FindLink; ttlMs?: number; maxEntri
   };
 }
 
-/** Stores (or replaces) a team's platform token, encrypted, and who may create identities. */
+/**
+ * Stores (or replaces) a team's platform token, encrypted, and who may create identities.
+ * The platform workspace learned for the old token is kept only when the token is the same.
+ */
 export async function connectWorkspace(
   deps: { db: Database; cipher: TokenCipher },
   input: { teamId: string; enterpriseId: string | null; token: string; permission: CreatePermission; userId: string },
@@ -70,7 +73,7 @@ export async function connectWorkspace(
       teamId: input.teamId,
       enterpriseId: input.enterpriseId,
       apiTokenCiphertext: ciphertext,
-      platformWorkspaceId: null,
+      platformWorkspaceId: before && holdsToken(before, input.token, deps.cipher) ? before.platformWorkspaceId : null,
       createPermission: input.permission,
       connectedByUserId: input.userId,
     };
@@ -128,15 +131,69 @@ export function tokenForTeamFromLinks(deps: { find: FindLink; cipher: TokenCiphe
   return async ({ teamId }) => tokenOfLink(await deps.find(teamId), deps);
 }
 
-/** Tokens that may belong to a platform workspace: links known to be it, or not yet known. */
-export async function linkedTokensFor(deps: { db: Database; cipher: TokenCipher }, platformWorkspaceId: string): Promise<string[]> {
-  const rows = await deps.db
-    .select({ ciphertext: workspaceLinks.apiTokenCiphertext })
-    .from(workspaceLinks)
-    .where(or(eq(workspaceLinks.platformWorkspaceId, platformWorkspaceId), isNull(workspaceLinks.platformWorkspaceId)));
-  return rows.map((r) => deps.cipher.decrypt(r.ciphertext));
+/** Whether a link holds `token`; one no current key decrypts does not. */
+function holdsToken(link: WorkspaceLink, token: string, cipher: TokenCipher): boolean {
+  try {
+    return cipher.decrypt(link.apiTokenCiphertext) === token;
+  } catch {
+    return false;
+  }
 }
 
-export async function rememberPlatformWorkspace(db: Database, teamId: string, platformWorkspaceId: string): Promise<void> {
-  await db.update(workspaceLinks).set({ platformWorkspaceId }).where(eq(workspaceLinks.teamId, teamId));
+/** A connected team's token as a candidate for a platform workspace; decrypted only when used. */
+export interface LinkedToken {
+  /** Null until the platform said which workspace the token is of. */
+  platformWorkspaceId: string | null;
+  token(): string;
+  /** Records the workspace the platform said this token is of. */
+  learn(platformWorkspaceId: string): Promise<void>;
+}
+
+/**
+ * The links that may hold a platform workspace's tokens: those known to be it first,
+ * then those not known yet. Nothing is decrypted here.
+ */
+export async function linkedTokensFor(deps: { db: Database; cipher: TokenCipher }, platformWorkspaceId: string): Promise<LinkedToken[]> {
+  const rows = await deps.db
+    .select({ teamId: workspaceLinks.teamId, apiTokenCiphertext: workspaceLinks.apiTokenCiphertext, platformWorkspaceId: workspaceLinks.platformWorkspaceId })
+    .from(workspaceLinks)
+    .where(or(eq(workspaceLinks.platformWorkspaceId, platformWorkspaceId), isNull(workspaceLinks.platformWorkspaceId)))
+    .orderBy(sql`${workspaceLinks.platformWorkspaceId} is null`, asc(workspaceLinks.teamId));
+  return rows.map((row) => ({
+    platformWorkspaceId: row.platformWorkspaceId,
+    token: () => deps.cipher.decrypt(row.apiTokenCiphertext),
+    learn: (learned) => rememberPlatformWorkspace(deps.db, row, learned),
+  }));
+}
+
+/**
+ * Records the platform workspace of the token `link` held when it was read; a token
+ * changed since (reconnected) is left unknown. A team without a link has nothing to record.
+ */
+export async function rememberPlatformWorkspace(
+  db: Database,
+  link: Pick<WorkspaceLink, 'teamId' | 'apiTokenCiphertext' | 'platformWorkspaceId'> | undefined,
+  platformWorkspaceId: string,
+): Promise<void> {
+  if (!link || link.platformWorkspaceId === platformWorkspaceId) return;
+  await db
+    .update(workspaceLinks)
+    .set({ platformWorkspaceId })
+    .where(and(eq(workspaceLinks.teamId, link.teamId), eq(workspaceLinks.apiTokenCiphertext, link.apiTokenCiphertext)));
+}
+
+/**
+ * Whether a Slack team is linked to a platform workspace: its link is known to be it, or
+ * holds `token`, which the platform just answered for that workspace (learned then). A team
+ * without a link uses the default token.
+ */
+export function teamLinkedToWorkspace(deps: { db: Database; cipher: TokenCipher; defaultToken: string | undefined }) {
+  return async (teamId: string, platformWorkspaceId: string, token: string): Promise<boolean> => {
+    const link = await findLink(deps.db, teamId);
+    if (!link) return deps.defaultToken === token;
+    if (link.platformWorkspaceId !== null) return link.platformWorkspaceId === platformWorkspaceId;
+    if (deps.cipher.decrypt(link.apiTokenCiphertext) !== token) return false;
+    await rememberPlatformWorkspace(deps.db, link, platformWorkspaceId);
+    return true;
+  };
 }

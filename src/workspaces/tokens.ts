@@ -3,7 +3,3 @@
  * so per-workspace tokens only change this one function.
  */
 export type TokenForTeam = (team: { teamId: string; enterpriseId?: string | null }) => Promise<string | undefined>;
-
-export function defaultTokenOnly(defaultToken: string | undefined): TokenForTeam {
-  return async () => defaultToken;
-}

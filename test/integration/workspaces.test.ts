@@ -147,6 +147,30 @@ describe('single-workspace mode with SLACK_BOT_TOKEN', () => {
     expect(JSON.stringify(help.body)).toContain('uses the app’s default one');
   });
 
+  it('learns the platform workspace from the first identity created, keeps it on reconnect with the same token, and drops it with another', async () => {
+    const teamToken = 'plat_team_one_learning_token_2468';
+    const own = h.api.addWorkspace({ token: teamToken, domains: [{ name: 'learn.example', status: 'verified' }] });
+    await connect(h, { teamId: TEAM.id, userId: ADMIN, token: teamToken, permission: 'everyone' });
+    const learned = async () => (await rawRows('workspace_links'))[0]!.platform_workspace_id;
+    // The connect-time check (GET /v1/domains) carries no workspace id.
+    expect(await learned()).toBeNull();
+
+    const viewId = await h.openCreateModal();
+    const domain = own.domains[0]!;
+    const submitted = await h.client.submitView({ teamId: TEAM.id, userId: ALICE, viewId, values: { domain: { value: domain.id, text: domain.name }, local_part: 'learn', display_name: 'Learn', approval_channel: PUBLIC_CHANNEL.id } });
+    expect(submitted.ack.kind).toBe('update');
+    expect(h.api.identities(teamToken).map((i) => i.workspace_id)).toEqual([own.workspaceId]);
+    expect(await learned()).toBe(own.workspaceId);
+
+    await connect(h, { teamId: TEAM.id, userId: ADMIN, token: teamToken, permission: 'admins' });
+    expect(await learned()).toBe(own.workspaceId);
+
+    const otherToken = 'plat_team_one_other_token_13579';
+    h.api.addWorkspace({ token: otherToken });
+    await connect(h, { teamId: TEAM.id, userId: ADMIN, token: otherToken, permission: 'admins' });
+    expect(await learned()).toBeNull();
+  });
+
   it('says a stored token cannot be decrypted, on the form and on its submission, and calls nothing', async () => {
     const viewId = await h.openCreateModal();
     const domains = (await (await fetch(`${h.api.url}/v1/domains`, { headers: { authorization: `Bearer ${PLATFORM_TOKEN}` } })).json()) as { data: { id: string; name: string }[] };

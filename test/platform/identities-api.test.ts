@@ -356,6 +356,13 @@ describe('pagination', () => {
     expect(fake.requestsTo('GET', '/v1/domains')).toHaveLength(2);
   });
 
+  it('asks for no more than maxItems when that is less than a page', async () => {
+    const { items, truncated } = await client().listDomains(PAGED, { maxItems: 1 });
+    expect(items.map((d) => d.name)).toEqual(['d0.example']);
+    expect(truncated).toBe(true);
+    expect(fake.requestsTo('GET', '/v1/domains').map((r) => r.query['limit'])).toEqual(['1']);
+  });
+
   it('reports truncated when maxItems is reached and the server has another page', async () => {
     expect(await client().listDomains(PAGED, { maxItems: 200 })).toMatchObject({ truncated: true });
     expect(await client().listDomains(PAGED, { maxItems: 250 })).toMatchObject({ truncated: false });

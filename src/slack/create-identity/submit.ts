@@ -9,7 +9,7 @@ import { decodeMetadata } from './metadata.ts';
 import { lateReplyFor, replyFor, TOKEN_UNREADABLE_TEXT, unexpectedErrorView, whyNotCreated } from './replies.ts';
 import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
-import { findLink, tokenStatusOfLink } from '../../workspaces/links.ts';
+import { findLink, rememberPlatformWorkspace, tokenStatusOfLink } from '../../workspaces/links.ts';
 import { updateView } from '../web-api-calls.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
@@ -73,7 +73,7 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
     }
 
     const work: Promise<Settled> = createIdentity(
-      { db: deps.db, api: deps.api, tokenForTeam: async () => ('token' in token ? token.token : undefined), channels: slackChannelAccess(client), logger: deps.logger, wake: deps.wake },
+      { db: deps.db, api: deps.api, tokenForTeam: async () => ('token' in token ? token.token : undefined), channels: slackChannelAccess(client), logger: deps.logger, wake: deps.wake, learnWorkspace: (id) => rememberPlatformWorkspace(deps.db, link.found, id) },
       { viewId: view.id, teamId: team.teamId, enterpriseId: team.enterpriseId, userId: user.id, ...checked.form },
     ).then(
       (outcome) => ({ done: true, outcome }),
