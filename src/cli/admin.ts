@@ -6,7 +6,7 @@ import { auditLog } from '../db/schema.ts';
 import { deadJobs, jobCounts } from '../jobs/store.ts';
 import { parseEncryptionKeys } from '../config.ts';
 import { createTokenCipher } from '../crypto/token-cipher.ts';
-import { reencryptTokens } from '../workspaces/rotate-keys.ts';
+import { reencryptTokens } from './rotate-keys.ts';
 
 const USAGE = `usage: npm run admin -- <command> [options]
 

@@ -197,3 +197,19 @@ export function teamLinkedToWorkspace(deps: { db: Database; cipher: TokenCipher;
     return true;
   };
 }
+
+/** Re-encrypts every link's token that is not under the first configured key; returns how many. */
+export async function reencryptLinkTokens(tx: Pick<Database, 'select' | 'update'>, cipher: TokenCipher): Promise<number> {
+  let count = 0;
+  for (const row of await tx.select().from(workspaceLinks).for('update')) {
+    if (cipher.isCurrent(row.apiTokenCiphertext)) continue;
+    await tx.update(workspaceLinks).set({ apiTokenCiphertext: cipher.encrypt(cipher.decrypt(row.apiTokenCiphertext)) }).where(eq(workspaceLinks.teamId, row.teamId));
+    count += 1;
+  }
+  return count;
+}
+
+/** Removes the platform link of a team, or of every team of an org (an org-wide uninstall). */
+export async function unlinkTeams(tx: Pick<Database, 'delete'>, which: { teamId: string } | { enterpriseId: string }): Promise<void> {
+  await tx.delete(workspaceLinks).where('teamId' in which ? eq(workspaceLinks.teamId, which.teamId) : eq(workspaceLinks.enterpriseId, which.enterpriseId));
+}

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_SCOPES } from '../../src/slack/bolt-app.ts';
 import { createTokenCipher } from '../../src/crypto/token-cipher.ts';
 import { auditLog } from '../../src/db/schema.ts';
-import { reencryptTokens } from '../../src/workspaces/rotate-keys.ts';
+import { reencryptTokens } from '../../src/cli/rotate-keys.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { databasePerFile } from '../support/lifecycle.ts';
 import { ADMIN, ALICE, ENCRYPTION_KEY, PLATFORM_TOKEN, PUBLIC_CHANNEL, startHarness, TEAM, waitFor, type Harness } from '../support/harness.ts';

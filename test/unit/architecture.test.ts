@@ -53,3 +53,46 @@ describe('the seam between the domain and its adapters', () => {
     expect(violations((_spec, target) => target !== undefined && ['app.ts', 'background.ts', 'tenancy.ts', 'main.ts'].includes(target))).toEqual([]);
   });
 });
+
+/** The table each drizzle table object names, and the one module (or, for approvals, the folder) that may write it. */
+const OWNERS: Record<string, { table: string; owner: string }> = {
+  jobs: { table: 'jobs', owner: 'jobs/store.ts' },
+  auditLog: { table: 'audit_log', owner: 'audit/audit-log.ts' },
+  workspaceLinks: { table: 'workspace_links', owner: 'workspaces/links.ts' },
+  slackInstallations: { table: 'slack_installations', owner: 'slack/oauth/installation-store.ts' },
+  identities: { table: 'identities', owner: 'identities/store.ts' },
+  identityCreations: { table: 'identity_creations', owner: 'identities/store.ts' },
+  approvals: { table: 'approvals', owner: 'approvals/' },
+  approvalEvents: { table: 'approval_events', owner: 'approvals/' },
+};
+
+/** Every place under src/ that writes a table: drizzle's insert/update/delete, or SQL text. */
+function writes(): { file: string; table: string }[] {
+  const found: { file: string; table: string }[] = [];
+  const byTable = new Map(Object.entries(OWNERS).map(([name, o]) => [o.table, name]));
+  for (const file of filesUnder(src)) {
+    const rel = relative(src, file);
+    if (rel.startsWith('db/')) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\.(?:insert|update|delete)\((\w+)\)/g)) if (m[1]! in OWNERS) found.push({ file: rel, table: m[1]! });
+    for (const m of text.matchAll(/\b(?:insert\s+into|delete\s+from|update)\s+"?(\w+)"?\s/gi)) {
+      const name = byTable.get(m[1]!.toLowerCase());
+      if (name) found.push({ file: rel, table: name });
+    }
+  }
+  return found;
+}
+
+describe('one writer per table', () => {
+  it('finds the writes it checks', () => {
+    const tables = new Set(writes().map((w) => w.table));
+    for (const name of Object.keys(OWNERS)) expect(tables, name).toContain(name);
+  });
+
+  it('each table is written only by the module that owns it', () => {
+    const strays = writes()
+      .filter((w) => !w.file.startsWith(OWNERS[w.table]!.owner))
+      .map((w) => `${w.file} writes ${OWNERS[w.table]!.table} (owner: ${OWNERS[w.table]!.owner})`);
+    expect(strays).toEqual([]);
+  });
+});

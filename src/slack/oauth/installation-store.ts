@@ -3,7 +3,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../../audit/audit-log.ts';
 import type { TokenCipher } from '../../crypto/token-cipher.ts';
 import type { Database } from '../../db/client.ts';
-import { identities, slackInstallations, workspaceLinks } from '../../db/schema.ts';
+import { identities, slackInstallations } from '../../db/schema.ts';
+import { unlinkTeams } from '../../workspaces/links.ts';
 
 type Row = typeof slackInstallations.$inferSelect;
 
@@ -106,7 +107,7 @@ export function createInstallationStore(deps: { db: Database; cipher: TokenCiphe
       if (!id) return;
       await db.transaction(async (tx) => {
         await tx.delete(slackInstallations).where(eq(slackInstallations.id, id));
-        if (what.unlink) await tx.delete(workspaceLinks).where(query.isEnterpriseInstall ? eq(workspaceLinks.enterpriseId, id) : eq(workspaceLinks.teamId, id));
+        if (what.unlink) await unlinkTeams(tx, query.isEnterpriseInstall ? { enterpriseId: id } : { teamId: id });
         await recordAudit(tx, {
           teamId: id,
           actorUserId: null,
@@ -118,4 +119,15 @@ export function createInstallationStore(deps: { db: Database; cipher: TokenCiphe
       });
     },
   };
+}
+
+/** Re-encrypts every bot token that is not under the first configured key; returns how many. */
+export async function reencryptInstallationTokens(tx: Pick<Database, 'select' | 'update'>, cipher: TokenCipher): Promise<number> {
+  let count = 0;
+  for (const row of await tx.select().from(slackInstallations).for('update')) {
+    if (cipher.isCurrent(row.botTokenCiphertext)) continue;
+    await tx.update(slackInstallations).set({ botTokenCiphertext: cipher.encrypt(cipher.decrypt(row.botTokenCiphertext)) }).where(eq(slackInstallations.id, row.id));
+    count += 1;
+  }
+  return count;
 }
