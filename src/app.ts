@@ -4,6 +4,7 @@ import { App, ErrorCode, HTTPReceiver, LogLevel, SocketModeReceiver } from '@sla
 import { WebClient } from '@slack/web-api';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
+import { closeServer } from './http/close-server.ts';
 import { healthRoute, routeHandler, sendJson, type Route } from './http/routes.ts';
 import { createCatalog } from './identities/catalog.ts';
 import { announceIdentityHandler } from './identities/announcement.ts';
@@ -230,8 +231,8 @@ export function buildApp(deps: AppDeps) {
       port: (server.address() as AddressInfo).port,
       stop: async () => {
         if (!(receiver instanceof HTTPReceiver)) await app.stop();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await stopBackground();
+        // Claiming stops at once: the requests and jobs in flight finish side by side.
+        await Promise.all([closeServer(server), stopBackground()]);
       },
     };
   }
