@@ -117,6 +117,9 @@ describe('Dockerfile', () => {
     // The same node flags as `npm run start:built`.
     expect(cmd.join(' ')).toBe(JSON.parse(read('package.json')).scripts['start:built']);
 
+    // dist/ is ES modules: node needs package.json ("type": "module") beside it.
+    expect(JSON.parse(read('package.json')).type).toBe('module');
+    expect(lines(runtime, 'COPY')).toContain('package.json ./');
     const app = workdir(runtime);
     expect(workdir(stage('build'))).toBe(app);
     expect(lines(runtime, 'COPY')).toContain(`--from=build ${app}/dist ./dist`);
