@@ -65,8 +65,8 @@ export function buildApp(deps: AppDeps) {
       port: server.port,
       stop: async () => {
         await bolt.stop();
-        await server.close();
-        await background.stop();
+        // Claiming stops at once: the requests and jobs in flight finish side by side.
+        await Promise.all([server.close(), background.stop()]);
       },
     };
   }

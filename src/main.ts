@@ -6,6 +6,12 @@ import { openDatabase } from './db/client.ts';
 import { createLogger } from './logger.ts';
 import { createIdentitiesApi } from './platform/identities-api.ts';
 
+/**
+ * How long SIGTERM may take: stop accepting, answer the requests in flight, let running
+ * jobs finish. Under Docker's default 10 s before SIGKILL, so the exit is ours.
+ */
+const SHUTDOWN_TIMEOUT_MS = 8_000;
+
 /** start: config → database → app → listen. */
 async function main(): Promise<void> {
   // .env fills in what the real environment leaves unset; it never overrides it.
@@ -48,10 +54,16 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: shutting down`);
+    logger.info(`${signal}: shutting down (finishing the requests and jobs in flight, for at most ${SHUTDOWN_TIMEOUT_MS / 1000} s)`);
+    // A job still running then keeps its lease, and another instance runs it once the lease ends.
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting with work in flight (running jobs are retried after their lease)`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
     await running.stop().catch((e: unknown) => logger.error('stopping the app failed', e));
     await api.close().catch(() => {});
     await database.close().catch(() => {});
+    logger.info('stopped');
     process.exit(0);
   };
   // Nothing is held only in memory, so a crash loses nothing; exit and let the supervisor restart us.

@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { buildOnlineIndexes, buildOnlineIndexesOnPostgres } from './migrate-online.ts';
 import { preparingClient } from './prepared-statements.ts';
 import { schema } from './schema.ts';
 
@@ -81,7 +82,10 @@ export async function pgliteHandle(client: PGlite): Promise<DatabaseHandle> {
     db,
     driver: 'pglite',
     // PGlite is one connection in one process: nobody else can be migrating.
-    migrate: () => migratePglite(db, { migrationsFolder }),
+    migrate: async () => {
+      await migratePglite(db, { migrationsFolder });
+      await buildOnlineIndexes(db, { concurrently: false });
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },
@@ -102,6 +106,8 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
         await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
         await migratePostgres(drizzlePostgres({ client: migrationClient }), { migrationsFolder });
         await migrationClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+        // Outside drizzle's transaction and lock: CREATE INDEX CONCURRENTLY (migrate-online.ts).
+        await buildOnlineIndexesOnPostgres(migrationClient);
       } finally {
         await migrationClient.end({ timeout: 5 });
       }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, type HTTPReceiver } from '@slack/bolt';
 import type { Logger } from '../logger.ts';
+import { closeServer } from './close-server.ts';
 import { routeHandler, sendJson, type Route } from './routes.ts';
 
 export interface ListeningServer {
@@ -27,7 +28,7 @@ export async function listen(deps: { routes: Route[]; bolt: HTTPReceiver | undef
   server.on('error', (e) => deps.logger.error('HTTP server error', e));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => closeServer(server),
   };
 }
 
