@@ -14,8 +14,14 @@ export interface GroupProcess {
   exited: Promise<number | null>;
 }
 
-const groupGone = async (pgid: number): Promise<void> => {
+function processRegistry() {
   const registry = inject('processRegistry');
+  if (!registry) throw new Error('no process registry: run the tests with vitest.config.ts or vitest.faults.config.ts (globalSetup test/support/process-check-setup.ts)');
+  return registry;
+}
+
+const groupGone = async (pgid: number): Promise<void> => {
+  const registry = processRegistry();
   while (liveMembers(registry, pgid).length > 0) await new Promise((r) => setTimeout(r, 20));
 };
 
@@ -24,7 +30,7 @@ const groupGone = async (pgid: number): Promise<void> => {
  * run (test/support/process-check-setup.ts) fails the run if any of its processes outlive it.
  */
 export function startInGroup(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined> }): GroupProcess {
-  const registry = inject('processRegistry');
+  const registry = processRegistry();
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...options.env, [RUN_MARKER]: registry.runId },
@@ -32,9 +38,8 @@ export function startInGroup(command: string, args: string[], options: { cwd: st
     detached: true,
   });
   let out = '';
-  let err = '';
   let stdout = '';
-  child.on('error', (e) => (err += `could not start ${command}: ${e.message}\n`));
+  child.on('error', (e) => (out += `could not start ${command}: ${e.message}\n`));
   if (child.pid === undefined) throw new Error(`could not start ${command} ${args.join(' ')}`);
   const pgid = child.pid;
   const { testPath, currentTestName } = expect.getState();
@@ -46,7 +51,7 @@ export function startInGroup(command: string, args: string[], options: { cwd: st
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return {
     pid: pgid,
-    output: () => out + err,
+    output: () => out,
     stdout: () => stdout,
     kill: (signal) => void signalGroup(pgid, signal),
     // 'close' comes after the output is read; the group may still hold processes the command left behind.
