@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
-    globalSetup: ['test/support/database-setup.ts'],
+    // The process check first: vitest ends global setups in reverse order, so it runs last.
+    globalSetup: ['test/support/process-check-setup.ts', 'test/support/database-setup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     testTimeout: 240_000,

@@ -106,14 +106,16 @@ describe('approval requests', () => {
     expect((await h.deliver(approvalEvent({ identityId: identity.id, workspaceId: '3c90c3cc-0d44-4b50-8888-8dd25736052a' }))).status).toBe(404);
   });
 
+  // Timestamps are taken when the test runs: taken when the file loads, a slow run brings "far future" into the window.
+  const unixNow = () => Math.floor(Date.now() / 1000);
   it.each([
-    ['no signature header', { headers: { 'x-signature': '' } }],
-    ['a wrong secret', { secret: 'not-the-webhook-secret-123' }],
-    ['a stale timestamp', { timestamp: Math.floor(Date.now() / 1000) - 330 }],
-    ['a far-future timestamp', { timestamp: Math.floor(Date.now() / 1000) + 330 }],
-  ])('refuses a delivery with %s (401), storing nothing', async (_name, opts) => {
+    ['no signature header', () => ({ headers: { 'x-signature': '' } })],
+    ['a wrong secret', () => ({ secret: 'not-the-webhook-secret-123' })],
+    ['a stale timestamp', () => ({ timestamp: unixNow() - 330 })],
+    ['a far-future timestamp', () => ({ timestamp: unixNow() + 330 })],
+  ])('refuses a delivery with %s (401), storing nothing', async (_name, options) => {
     const identity = await h.seedIdentity();
-    const res = await h.deliver(approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }), opts);
+    const res = await h.deliver(approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId }), options());
     expect(res.status).toBe(401);
     expect(await db.db.select().from(approvals)).toEqual([]);
   });
@@ -233,13 +235,26 @@ describe('posting through Slack failures', () => {
 describe('decisions', () => {
   it('ends showing the latest state even when an older update lands last', async () => {
     const { approvalId, message } = await requestApproval();
-    // The "decided" update is slow; the "sent" update overtakes it.
-    h.slack.failNext('chat.update', { delayMs: 1200 });
+    const shown = () => JSON.stringify(botMessages()[0]!.blocks);
+    // The order is arranged, not raced: the report waits until the "decided" update is on its
+    // way to Slack, and that update is held until the "sent" one has landed.
+    let releaseReport!: () => void;
+    let releaseDecidedUpdate!: () => void;
+    h.api.failNext('POST /v1/approvals/{approval_id}/decision', { heldUntil: new Promise<void>((r) => (releaseReport = r)) });
+    h.slack.failNext('chat.update', { heldUntil: new Promise<void>((r) => (releaseDecidedUpdate = r)) });
     await click('approve', approvalId, message.ts);
-    await waitFor(() => h.api.decisions(approvalId).length === 1, 'the decision');
-    await waitFor(() => h.slack.callsTo('chat.update').length >= 3, 'the slow update to be redone', 10_000);
+    await waitFor(() => h.slack.callsTo('chat.update').length === 1, 'the "decided" update to reach Slack');
+    const decidedUpdate = h.slack.callsTo('chat.update')[0]!;
+    expect(JSON.stringify(decidedUpdate.args.blocks)).not.toContain('Sent.');
+    releaseReport();
+    await waitFor(() => shown().includes('Sent.'), 'the "sent" update to land');
+    releaseDecidedUpdate();
+    // The older update lands, then the app puts the latest state back.
+    await waitFor(() => decidedUpdate.result !== undefined && shown().includes('Sent.'), 'the latest state after the older update landed', 10_000);
     await h.drain();
-    expect(JSON.stringify(botMessages()[0]!.blocks)).toContain('Sent.');
+    expect(shown()).toContain('Sent.');
+    expect(h.api.decisions(approvalId)).toHaveLength(1);
+    expect((await db.db.select().from(approvals).where(eq(approvals.id, approvalId)))[0]).toMatchObject({ status: 'approved', reportStatus: 'accepted' });
   });
 
   it('approve: one decision reported with an idempotency key, then the message says who approved and that it was sent', async () => {
@@ -417,10 +432,15 @@ describe('cancel and expiry', () => {
   });
 
   it('expires an approval whose expires_at passes with no event', async () => {
-    const { approvalId, message } = await requestApproval({ expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const { approvalId, message } = await requestApproval({ expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
     expect(buttonsOf(message)).toHaveLength(3);
+    expect((await db.db.select().from(approvals).where(eq(approvals.id, approvalId)))[0]!.status).toBe('pending');
+    // The window ends: moved into the past rather than waited for, so a slow machine cannot expire it before it is posted.
+    await db.db.update(approvals).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(approvals.id, approvalId));
     await waitFor(() => buttonsOf(botMessages()[0]).length === 0, 'the expiry update', 10_000);
+    await h.drain();
     expect(JSON.stringify(botMessages()[0]!.blocks)).toMatch(/Expired/);
-    expect((await db.db.select().from(approvals).where(eq(approvals.id, approvalId)))[0]!.status).toBe('expired');
+    expect((await db.db.select().from(approvals).where(eq(approvals.id, approvalId)))[0]).toMatchObject({ status: 'expired', closedReason: expect.stringMatching(/window ended/) });
+    expect(h.api.decisions(approvalId)).toEqual([]);
   });
 });

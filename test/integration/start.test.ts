@@ -41,7 +41,7 @@ describe('npm start', () => {
     }, 60_000);
 
     afterAll(async () => {
-      app.child.kill('SIGTERM');
+      app.kill('SIGTERM');
       await app.exited;
       await slack.close();
       await api.close();
@@ -67,13 +67,14 @@ describe('npm start', () => {
     });
 
     it('stops with one clear line when its port is taken', async () => {
+      // It opens its database before it listens: this takes as long as a start, hence a start's timeout.
       const second = npmStart(appEnv({ slack, api, port, databaseUrl: 'memory://' }));
       expect(await second.exited).toBe(1);
       // Beside npm's own "> …" lines, the app says exactly one thing.
       const lines = second.output().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('>'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`cannot listen on port ${port} \\(PORT\\): .*EADDRINUSE`));
-    });
+    }, 60_000);
 
     it('opens the create modal for /identity within the trigger window and creates one identity', async () => {
       const client = createSlackClient({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, fakeSlack: slack });

@@ -1,34 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { signPayload } from '../../src/approvals/webhook-signature.ts';
 import type { ApprovalEvent } from '../../src/platform/schemas.ts';
 import type { AddedWorkspace, FakeIdentitiesApi } from './fake-identities-api.ts';
 import type { FakeSlack } from './fake-slack.ts';
+import { startInGroup, type GroupProcess } from './group-process.ts';
 import { PLATFORM_TOKEN, PUBLIC_CHANNEL, SIGNING_SECRET, TEAM, WEBHOOK_SECRET } from './harness.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-export interface AppProcess {
-  child: ChildProcess;
-  output(): string;
-  /** Resolves with the exit code when the process has ended. */
-  exited: Promise<number | null>;
-}
+/** The app as its own process; kill() signals its whole process group, so the app itself gets the signal. */
+export type AppProcess = GroupProcess;
 
 /**
  * The app as its own process, with only the given environment: `npm start` exactly, or
- * `node --import tsx src/main.ts` (the same program, one process, so SIGKILL hits the app itself).
+ * `node --import tsx src/main.ts` (the same program, one process).
  */
 export function startAppProcess(env: Record<string, string>, via: 'npm' | 'node' = 'node'): AppProcess {
   const [cmd, args] = via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
-  const child = spawn(cmd as string, args as string[], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  return startInGroup(cmd as string, args as string[], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
 }
 
 /** The environment of an app wired to the fakes, single-workspace mode. */

@@ -243,6 +243,19 @@ describe('fake Identities API: injection', () => {
     expect((await call('GET', '/v1/domains')).status).toBe(200);
   });
 
+  it('holds a request until its promise settles, then handles it as usual', async () => {
+    fake.addApproval({ approvalId: APPROVAL_ID, workspaceToken: TOKEN });
+    let release!: () => void;
+    fake.failNext('POST /v1/approvals/{approval_id}/decision', { heldUntil: new Promise<void>((r) => (release = r)) });
+    const answered = call('POST', `/v1/approvals/${APPROVAL_ID}/decision`, { body: { decision: 'approve', decided_by: { type: 'slack', team_id: 'T1', user_id: 'U1' } } });
+    await expect.poll(() => fake.requests.length).toBe(1);
+    // Arrived and recorded, not yet handled.
+    expect(fake.decisions(APPROVAL_ID)).toEqual([]);
+    release();
+    expect((await answered).status).toBe(200);
+    expect(fake.decisions(APPROVAL_ID)).toHaveLength(1);
+  });
+
   it('drops the socket for {drop: true} and for every request while down, still recording them', async () => {
     fake.failNext('*', { drop: true });
     await expect(call('GET', '/v1/domains')).rejects.toThrow();

@@ -7,7 +7,8 @@
  * real undici code path.
  *
  * Behaviour worth knowing:
- * - Injected faults (`failNext`) answer before the handler runs: nothing is created.
+ * - Injected faults (`failNext`) answer before the handler runs: nothing is created. A held
+ *   request (`heldUntil`) waits for its promise, then is handled as usual.
  * - Latency is applied after the handler ran and before the response is written, so a
  *   client that times out has still caused the create, as with a real server.
  * - `setDown(true)` destroys the socket of every request without answering (a crashed
@@ -40,7 +41,9 @@ export type Fault =
   /** Answer with this status; body defaults to `{"detail": "<status text>"}`, a string body is sent as text/plain. */
   | { status: number; body?: unknown; retryAfter?: number | string }
   /** Destroy the socket without answering. */
-  | { drop: true };
+  | { drop: true }
+  /** Wait until the promise settles, then handle the request as usual: a test decides the order in which things happen. */
+  | { heldUntil: Promise<unknown> };
 
 export interface RecordedRequest {
   method: string;
@@ -612,7 +615,8 @@ export async function startFakeIdentitiesApi(): Promise<FakeIdentitiesApi> {
     const route = isReply(matched) ? undefined : matched.route;
 
     const fault = takeFault(route);
-    if (fault) {
+    if (fault && 'heldUntil' in fault) await fault.heldUntil.catch(() => {});
+    else if (fault) {
       await sleep(delayFor(route));
       if ('drop' in fault) req.socket.destroy();
       else send(res, faultReply(fault));

@@ -258,6 +258,20 @@ describe('fake Slack Web API', () => {
       expect(fake.callsTo('chat.postMessage')).toHaveLength(5);
     });
 
+    it('holds a call until its promise settles, then handles it as usual', async () => {
+      let release!: () => void;
+      fake.failNext('chat.postMessage', { heldUntil: new Promise<void>((r) => (release = r)) });
+      const held = call('chat.postMessage', { channel: PUBLIC, text: 'held' });
+      await expect.poll(() => fake.callsTo('chat.postMessage').length).toBe(1);
+      expect((await call('chat.postMessage', { channel: PUBLIC, text: 'not held' })).body).toMatchObject({ ok: true });
+      // Recorded on arrival, answered and shown only once released.
+      expect(fake.callsTo('chat.postMessage').map((c) => c.result !== undefined)).toEqual([false, true]);
+      expect(fake.messages(PUBLIC).map((m) => m.text)).toEqual(['not held']);
+      release();
+      expect((await held).body).toMatchObject({ ok: true });
+      expect(fake.messages(PUBLIC).map((m) => m.text)).toEqual(['not held', 'held']);
+    });
+
     it('reset clears calls, messages and faults but keeps the workspace', async () => {
       await call('chat.postMessage', { channel: PUBLIC, text: 'a' });
       fake.failNext('auth.test', { error: 'fatal_error' });

@@ -157,7 +157,9 @@ export type Fault =
   | { lostResponse: true }
   | { status: 500 | 502 | 503 }
   | { error: string; extra?: Obj }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** The call waits until the promise settles, then is handled as usual: a test decides the order in which calls land. */
+  | { heldUntil: Promise<unknown> };
 
 export interface OAuthCodeInput {
   teamId: string;
@@ -815,6 +817,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (!fault || 'lostResponse' in fault) return false;
     if ('delayMs' in fault) {
       await sleep(fault.delayMs);
+      return false;
+    }
+    if ('heldUntil' in fault) {
+      await fault.heldUntil.catch(() => {});
       return false;
     }
     if ('status' in fault) {
