@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { startFakeIdentitiesApi, type AddedWorkspace, type FakeIdentitiesApi } f
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { ALICE, approvalEvent, approvalMessage, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor } from '../support/harness.ts';
 import { appEnv, deliverTo, randomPort, type AppProcess } from '../support/app-process.ts';
+import { startInGroup, stopAll } from '../support/group-process.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -19,20 +20,11 @@ const root = new URL('../../', import.meta.url).pathname;
 function startBuiltApp(env: Record<string, string>): AppProcess {
   const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const [, ...args] = scripts['start:built']!.split(/\s+/);
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  return startInGroup(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
 }
 
 /** SIGTERM to the app's process group, as a supervisor stopping it sends. */
-const terminate = (app: AppProcess) => process.kill(-app.child.pid!, 'SIGTERM');
+const terminate = (app: AppProcess) => app.kill('SIGTERM');
 
 /** An identity at the fake platform only: the app's first event for it waits on GET /v1/identities/{id}. */
 async function platformIdentity(api: FakeIdentitiesApi, workspace: AddedWorkspace, localPart: string): Promise<{ id: string; workspace_id: string }> {
@@ -67,7 +59,7 @@ describe('the built app (dist/main.js) on SIGTERM', () => {
 
   afterAll(async () => {
     // A test that failed half-way must not leave its app running.
-    for (const app of started) if (app.child.exitCode === null && app.child.signalCode === null) process.kill(-app.child.pid!, 'SIGKILL');
+    await stopAll(started);
     await slack.close();
     await api.close();
   });
