@@ -15,6 +15,8 @@ import { approvalEvent, approvalIdOf, PLATFORM_TOKEN, SIGNING_SECRET, TEAM, WEBH
 import { signSlackRequest } from '../test/support/slack-client.ts';
 import { encodeMetadata } from '../src/slack/create-identity/metadata.ts';
 import { createIdentityModal } from '../src/slack/create-identity/views.ts';
+import { freshPostgresDatabase } from './databases.ts';
+import { measureMetricsScrape } from './metrics-scrape.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const pgUrl = process.env.BENCH_DATABASE_URL;
@@ -237,6 +239,26 @@ async function intakeRun(proc: Proc, total: number, concurrency: number) {
   return { perSecond: total / run.seconds, accepted: run.samples.filter((s) => s.ok).length, ms: run.samples.map((s) => s.ms).sort((a, b) => a - b) };
 }
 
+/** Scrapes GET /metrics every `everyMs` until the returned stop is called; resolves to each scrape's ms. */
+function scrapeEvery(proc: Proc, everyMs: number): () => Promise<number[]> {
+  const ms: number[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const t0 = performance.now();
+      const res = await proc.pool.request({ path: '/metrics', method: 'GET' });
+      await res.body.text();
+      if (res.statusCode === 200) ms.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    return ms.sort((a, b) => a - b);
+  };
+}
+
 /** 1,000 approvals over 20 channels under a per-channel rate limit. */
 async function burstRun(proc: Proc, perSecond: number) {
   slack.reset();
@@ -270,17 +292,6 @@ async function burstRun(proc: Proc, perSecond: number) {
   const refused = slack.callsTo('chat.postMessage').filter((c) => (c.result as { http?: number } | undefined)?.http === 429).length;
   slack.setChannelRateLimit(null);
   return { seconds, bound: events.length / (CHANNELS.length * perSecond), lost: events.length - unique.size, duplicated: ids.length - unique.size, refused };
-}
-
-async function freshPostgresDatabase(url: string): Promise<string> {
-  const { default: postgres } = await import('postgres');
-  const name = `bench_${randomUUID().slice(0, 8)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 // ---------- the run ----------
@@ -356,6 +367,22 @@ resetPeak(ours);
 const intakeMain = await intakeRun(ours, 3000, 50);
 const rssIntake = peakRssMb(ours);
 rows.push(`| 3. webhook intake on ${driver}, c=50 | ${f(intakeMain.perSecond)} events/s committed (${intakeMain.accepted}/3000 accepted; p99 ${f(percentile(intakeMain.ms, 99))} ms) | — | ${driver === 'postgres.js' ? '≥ 1,000 events/s' : 'reported'} | |`);
+// Intake alone and with a scraper beside it, alternating so drift hits both alike. Each scrape
+// renders the metrics; one in 20 also counts the backlog (the gauges' 5 s cache).
+const intakeAlone: number[] = [];
+const intakeScraped: number[] = [];
+const scrapedMs: number[] = [];
+for (let round = 0; round < 2; round++) {
+  intakeAlone.push((await intakeRun(ours, 1500, 50)).perSecond);
+  const stopScraping = scrapeEvery(ours, 250);
+  intakeScraped.push((await intakeRun(ours, 1500, 50)).perSecond);
+  scrapedMs.push(...(await stopScraping()));
+}
+scrapedMs.sort((a, b) => a - b);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+rows.push(
+  `| 3. webhook intake on ${driver}, c=50, GET /metrics every 250 ms beside it | ${f(mean(intakeScraped))} events/s committed | alone, alternating with it: ${f(mean(intakeAlone))} events/s | no measurable effect | 2 × 1,500 events each way; ${scrapedMs.length} scrapes, p99 ${f(percentile(scrapedMs, 99))} ms |`,
+);
 
 // 4. Burst under a per-channel rate limit, on a fresh instance and database: the intake
 //    run above left thousands of posts queued for one channel.
@@ -368,6 +395,16 @@ await oursBurst.stop();
 rows.push(`| 4. 1,000 approvals over 20 channels at 1 msg/s/channel | all posted in ${f(burst.seconds)} s; ${burst.lost} lost, ${burst.duplicated} duplicated | bound ${f(burst.bound)} s | ≤ 1.1× bound: ${f(burst.seconds / burst.bound)}× | ${burst.refused} posts answered 429 |`);
 
 rows.push(`| 5. peak RSS of our app (${driver}) | /identity ${f(rssCommand)} MB · submissions ${f(rssSubmit)} MB · intake ${f(rssIntake)} MB · burst ${f(rssBurst)} MB | bare Bolt: ${f(peakRssMb(bare))} MB | ≤ 200 MB with postgres.js | |`);
+
+// 6. GET /metrics with a backlog, on a database of its own (see bench/metrics-scrape.ts; also npm run bench:metrics).
+if (pgUrl) {
+  const m = await measureMetricsScrape({ databaseUrl: await freshPostgresDatabase(pgUrl), slackApiUrl: slack.apiUrl, identitiesApiUrl: api.url });
+  rows.push(
+    `| 6. GET /metrics, ${m.pending.toLocaleString('en')} pending approvals (postgres.js), 200 scrapes | each a fresh count, one at a time: p50 ${f(m.uncached.p50)} ms, p99 ${f(m.uncached.p99)} ms · served from the 5 s cache: p50 ${f(m.cached.p50)} ms, p99 ${f(m.cached.p99)} ms | — | p99 ≤ 50 ms | the app in the bench process; gauge showed ${m.shownPending} |`,
+  );
+} else {
+  notes.push('Measure 6 (GET /metrics with 10,000 pending approvals) runs on PostgreSQL only.');
+}
 
 if (oursPg) {
   const lite = await launch(OURS, appEnv(`file:${pgliteDir}`));

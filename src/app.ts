@@ -7,6 +7,10 @@ import { approvalWebhookRoute } from './http/approval-webhook.ts';
 import { healthRoute } from './http/routes.ts';
 import { listen } from './http/server.ts';
 import type { Logger } from './logger.ts';
+import { cachedReading } from './metrics/cached-reading.ts';
+import { registerQueueGauges, type PrometheusMetrics } from './metrics/prometheus.ts';
+import { countQueue } from './metrics/queue-counts.ts';
+import { metricsRoute } from './http/metrics-route.ts';
 import type { IdentitiesApi } from './platform/identities-api.ts';
 import { createBoltApp } from './slack/bolt-app.ts';
 import { registerListeners } from './slack/listeners/index.ts';
@@ -17,8 +21,18 @@ export interface AppDeps {
   database: DatabaseHandle;
   api: IdentitiesApi;
   logger: Logger;
+  /** This instance's metrics (the platform client, built before the app, reports its calls to them too). */
+  metrics: PrometheusMetrics;
   /** Overrides for tests and benchmarks. */
-  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string; channelIntervalMs?: number };
+  tuning?: {
+    ackBudgetMs?: number;
+    host?: string;
+    pollIntervalMs?: number;
+    expiryIntervalMs?: number;
+    workerId?: string;
+    channelIntervalMs?: number;
+    queueCountsMaxAgeMs?: number;
+  };
 }
 
 export interface RunningApp {
@@ -32,12 +46,20 @@ export interface RunningApp {
  */
 const DEFAULT_ACK_BUDGET_MS = 2300;
 
+/**
+ * The gauges' counts are read at most this often, however many scrapes come (several
+ * Prometheus servers, each scraping every 15–60 s), and a scrape waits at most
+ * QUEUE_COUNTS_TIMEOUT_MS for them.
+ */
+const QUEUE_COUNTS_MAX_AGE_MS = 5000;
+const QUEUE_COUNTS_TIMEOUT_MS = 2000;
+
 /** The composition root: builds every part from its dependencies; nothing here reads the environment. */
 export function buildApp(deps: AppDeps) {
-  const { config, logger, api, tuning } = deps;
+  const { config, logger, api, metrics, tuning } = deps;
   const db = deps.database.db;
   const tenancy = createTenancy({ config, db, api });
-  const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, options: { ...tuning, leaseMs: config.jobLeaseMs } });
+  const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, metrics, options: { ...tuning, leaseMs: config.jobLeaseMs } });
   const resolveIdentity = createIdentityResolver({
     db,
     api,
@@ -48,16 +70,26 @@ export function buildApp(deps: AppDeps) {
     teamLinkedTo: tenancy.teamLinkedTo,
   });
   const intake = { store: createIntakeStore(db, logger.child('intake')), slots: background.pacer, resolveIdentity, logger, wake: background.wake };
-  const bolt = createBoltApp({ config, tenancy, logger });
+  const bolt = createBoltApp({ config, tenancy, logger, onRateLimited: metrics.slackRateLimited });
   const workspace = { db, api, cipher: tenancy.cipher, logger, defaultToken: tenancy.defaultToken, forgetLink: tenancy.links.forget };
-  registerListeners(bolt.app, { db, api, catalog: tenancy.catalog, tokenForTeam: tenancy.tokenForTeam, links: tenancy.links, logger, ackBudgetMs: tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS, workspace, wake: background.wake, tenancy });
+  registerListeners(bolt.app, { db, api, catalog: tenancy.catalog, tokenForTeam: tenancy.tokenForTeam, links: tenancy.links, logger, ackBudgetMs: tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS, workspace, wake: background.wake, tenancy, metrics });
+  const metricsLogger = logger.child('metrics');
+  registerQueueGauges(
+    metrics.registry,
+    cachedReading(() => countQueue(db), {
+      maxAgeMs: tuning?.queueCountsMaxAgeMs ?? QUEUE_COUNTS_MAX_AGE_MS,
+      timeoutMs: QUEUE_COUNTS_TIMEOUT_MS,
+      onError: (e) => metricsLogger.warn('could not count the queue for the gauges', e),
+    }),
+  );
   const routes = [
     healthRoute(deps.database.ping),
-    approvalWebhookRoute({ secret: config.approvalWebhookSecret, logger: logger.child('webhook'), receive: (event) => receiveApprovalEvent(intake, event) }),
+    approvalWebhookRoute({ secret: config.approvalWebhookSecret, logger: logger.child('webhook'), receive: (event) => receiveApprovalEvent(intake, event), onEvent: metrics.eventReceived }),
+    metricsRoute(metrics.registry),
   ];
 
   async function start(port: number): Promise<RunningApp> {
-    const server = await listen({ routes, bolt: bolt.httpReceiver, logger, port, host: tuning?.host });
+    const server = await listen({ routes, bolt: bolt.httpReceiver, logger, port, host: tuning?.host, onSlackAck: metrics.slackAcked });
     await bolt.start();
     // Background work starts once the app is reachable, so an instance that fails to start leases no jobs.
     background.start();

@@ -6,6 +6,7 @@ import { announceIdentityHandler } from './identities/announcement.ts';
 import { ANNOUNCE_JOB } from './identities/store.ts';
 import { createWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics/ports.ts';
 import type { IdentitiesApi } from './platform/identities-api.ts';
 import { slackApprovalMessages } from './slack/outbound/approval-messages.ts';
 import { backgroundCalls } from './slack/outbound/background-client.ts';
@@ -41,10 +42,10 @@ export interface Background {
 }
 
 /** Durable background work: approval messages and their updates, decisions reported to the platform, announcements, expiry. */
-export function createBackground(deps: { db: Database; api: IdentitiesApi; tenancy: Tenancy; slackApiUrl: string; logger: Logger; options: BackgroundOptions }): Background {
-  const { db, tenancy, logger, options } = deps;
+export function createBackground(deps: { db: Database; api: IdentitiesApi; tenancy: Tenancy; slackApiUrl: string; logger: Logger; metrics: Metrics; options: BackgroundOptions }): Background {
+  const { db, tenancy, logger, metrics, options } = deps;
   const pacer = createChannelPacer(options.channelIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
-  const call = backgroundCalls({ apiUrl: deps.slackApiUrl, botTokenForTeam: tenancy.botTokenForTeam, logger });
+  const call = backgroundCalls({ apiUrl: deps.slackApiUrl, botTokenForTeam: tenancy.botTokenForTeam, logger, onRateLimited: metrics.slackRateLimited });
   const worker = createWorker({
     db,
     logger: logger.child('jobs'),
@@ -57,6 +58,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
         catalog: tenancy.catalog,
         tokenForTeam: tenancy.tokenForTeam,
         logger: logger.child('approvals'),
+        metrics,
       }),
       [ANNOUNCE_JOB]: announceIdentityHandler({ db, notes: slackIdentityNotes({ call, pacer }), slots: pacer }),
     },

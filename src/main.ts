@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { parseConfig, secretsOf } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { createLogger } from './logger.ts';
+import { createPrometheusMetrics } from './metrics/prometheus.ts';
 import { createIdentitiesApi } from './platform/identities-api.ts';
 
 /**
@@ -35,8 +36,10 @@ async function main(): Promise<void> {
     logger.error(`cannot open the database (DATABASE_URL): ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   }
-  const api = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
-  const { start } = buildApp({ config, database, api, logger });
+  // One app in this process: it may watch the process too (memory, CPU, event-loop lag).
+  const metrics = createPrometheusMetrics({ processMetrics: true });
+  const api = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform'), onCall: metrics.platformCall });
+  const { start } = buildApp({ config, database, api, logger, metrics });
   let running;
   try {
     running = await start(config.port);

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { ApprovalJob, dedupeKey, REPORT_MAX_ATTEMPTS } from './job-kinds.ts';
 import { bumpVersion, findApproval, type StoredApproval } from './store.ts';
 import { expireOverdue } from './expiry.ts';
+import type { ApprovalMetrics } from './ports.ts';
 
 export interface Decider {
   approvalId: string;
@@ -45,7 +46,7 @@ export type Decision =
  * the status changes only `WHERE status = 'pending'`. The report to the platform and
  * the message update are enqueued in the same transaction, so neither can be lost.
  */
-export async function decide(deps: { db: Database; logger: Logger; wake: () => void }, who: Decider, decision: Decision): Promise<DeciderCheck> {
+export async function decide(deps: { db: Database; logger: Logger; wake: () => void; metrics: Pick<ApprovalMetrics, 'decided'> }, who: Decider, decision: Decision): Promise<DeciderCheck> {
   const check = await checkDecider(deps.db, who);
   if (!check.ok) {
     if (check.code === 'wrong_team') deps.logger.warn(`decision on approval ${who.approvalId} refused: click from team ${who.teamId}, approval belongs to ${check.approval.teamId}`);
@@ -88,5 +89,6 @@ export async function decide(deps: { db: Database; logger: Logger; wake: () => v
     return latest ? { ok: false, code: 'not_pending', approval: latest } : { ok: false, code: 'not_found' };
   }
   deps.wake();
+  deps.metrics.decided(decision.decision, won.postedAt && won.decidedAt ? (won.decidedAt.getTime() - won.postedAt.getTime()) / 1000 : null);
   return { ok: true, approval: won, identity: check.identity };
 }

@@ -11,7 +11,7 @@ import { conflictIsSameDecision, type IdentitiesApi } from '../platform/identiti
 import { isPlatformError } from '../platform/errors.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
-import type { ApprovalMessages } from './ports.ts';
+import type { ApprovalMessages, ApprovalMetrics } from './ports.ts';
 import { approvalViewOf, effectiveDraft } from './view.ts';
 import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
@@ -23,6 +23,7 @@ export interface DeliveryDeps {
   catalog: Catalog;
   tokenForTeam: TokenForTeam;
   logger: Logger;
+  metrics: ApprovalMetrics;
 }
 
 /** `channelId` (post jobs since it was added) lets a post take its slot before loading anything. */
@@ -82,9 +83,10 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       if (!found.ok) return jobOutcomeOf(found, 'looking for an earlier post');
       if (found.value !== null) {
         deps.slots.release(approval.channelId, approval.id);
-        const version = await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
+        const saved = await savePostedMessage(deps.db, approval.id, { ts: found.value, threadTs });
+        if (saved) deps.metrics.posted(saved.secondsSinceStored);
         // What that earlier try posted may predate a later change: bring it up to date.
-        return refreshIfChanged(deps, approval.id, -1, version);
+        return refreshIfChanged(deps, approval.id, -1, saved?.version);
       }
     }
 
@@ -94,13 +96,15 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     const view = approvalViewOf(approval, identity, await assistantNameOf(deps, identity));
     await markPostAttempt(deps.db, approval.id);
     const posted = await deps.messages.post(approval.teamId, { channelId: approval.channelId, threadTs, view });
+    deps.metrics.messageSent('post', posted.ok ? 'ok' : posted.kind);
     if (!posted.ok) {
       // Slack answered "no": nothing was posted, so the next try need not look for it first.
       if (posted.kind !== 'maybe_done') await clearPostAttempt(deps.db, approval.id);
       return jobOutcomeOf(posted, 'chat.postMessage');
     }
-    const version = await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
-    return refreshIfChanged(deps, approval.id, approval.version, version);
+    const saved = await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
+    if (saved) deps.metrics.posted(saved.secondsSinceStored);
+    return refreshIfChanged(deps, approval.id, approval.version, saved?.version);
   };
 }
 
@@ -122,6 +126,7 @@ export function refreshApprovalHandler(deps: DeliveryDeps): JobHandler {
     if (!approval.messageTs) return { status: 'done' };
     const view = approvalViewOf(approval, identity, await assistantNameOf(deps, identity));
     const updated = await deps.messages.update(approval.teamId, { channelId: approval.channelId, ts: approval.messageTs, view });
+    deps.metrics.messageSent('update', updated.ok ? 'ok' : updated.kind);
     if (!updated.ok) return jobOutcomeOf(updated, 'chat.update');
     // Refreshes may overlap (several workers, instances); the last to land must show the latest state.
     const latest = await findApproval(deps.db, approval.id);
@@ -165,6 +170,7 @@ export function reportDecisionHandler(deps: DeliveryDeps): JobHandler {
       }
     }
     await setReport(deps.db, approval.id, report);
+    deps.metrics.reported(report.status);
     await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId: approval.id }, dedupeKey: dedupeKey.refresh(approval.id, `report-${report.status}`) });
     return { status: 'done' };
   };
@@ -173,6 +179,7 @@ export function reportDecisionHandler(deps: DeliveryDeps): JobHandler {
 /** The last try failed: show it on the message rather than "sending…" forever. */
 async function markReportFailed(deps: DeliveryDeps, approvalId: string, error: string): Promise<void> {
   await setReport(deps.db, approvalId, { status: 'failed', detail: error });
+  deps.metrics.reported('failed');
   await enqueue(deps.db, { kind: ApprovalJob.refresh, payload: { approvalId }, dedupeKey: dedupeKey.refresh(approvalId, 'report-failed') });
 }
 

@@ -50,14 +50,18 @@ export async function clearPostAttempt(db: Database, id: string): Promise<void> 
   await db.update(approvals).set({ postAttemptedAt: null }).where(eq(approvals.id, id));
 }
 
-/** Records where the message is; returns the approval's version now, to tell whether it changed meanwhile. */
-export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<number | undefined> {
+/**
+ * Records where the message is and when it was posted. Returns the approval's version now,
+ * to tell whether it changed meanwhile, and how long after its request was stored the
+ * message went out (both times on the database clock).
+ */
+export async function savePostedMessage(db: Database, id: string, message: { ts: string; threadTs: string | null }): Promise<{ version: number; secondsSinceStored: number } | undefined> {
   const [row] = await db
     .update(approvals)
-    .set({ messageTs: message.ts, threadTs: message.threadTs, updatedAt: sql`now()` })
+    .set({ messageTs: message.ts, threadTs: message.threadTs, postedAt: sql`now()`, updatedAt: sql`now()` })
     .where(eq(approvals.id, id))
-    .returning({ version: approvals.version });
-  return row?.version;
+    .returning({ version: approvals.version, secondsSinceStored: sql<number>`extract(epoch from ${approvals.postedAt} - ${approvals.createdAt})::float8` });
+  return row;
 }
 
 export async function setReport(db: Database, id: string, report: { status: 'accepted' | 'refused' | 'failed'; detail: string | null }): Promise<void> {

@@ -123,6 +123,8 @@ export const approvals = pgTable(
     threadTs: text('thread_ts'),
     /** Set just before chat.postMessage, so a retry after a crash looks for the message first. */
     postAttemptedAt: timestamp('post_attempted_at', { withTimezone: true, mode: 'date' }),
+    /** When the message was known to be posted (database clock), for the latency metrics. */
+    postedAt: timestamp('posted_at', { withTimezone: true, mode: 'date' }),
     decidedByUserId: text('decided_by_user_id'),
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
     editedDraft: jsonb('edited_draft').$type<{ subject: string; text: string }>(),

@@ -14,9 +14,17 @@ export interface ListeningServer {
  * One server for our routes and Slack's: in HTTP mode Bolt's listener gets what is not
  * ours. (Bolt's own custom routes compile every route's pattern on every request.)
  */
-export async function listen(deps: { routes: Route[]; bolt: HTTPReceiver | undefined; logger: Logger; port: number; host?: string | undefined }): Promise<ListeningServer> {
+export async function listen(deps: {
+  routes: Route[];
+  bolt: HTTPReceiver | undefined;
+  logger: Logger;
+  port: number;
+  host?: string | undefined;
+  /** Told how long each request from Slack (a POST that Bolt serves) took to be answered. */
+  onSlackAck: (seconds: number) => void;
+}): Promise<ListeningServer> {
   const onRouteError = (e: unknown) => deps.logger.error('route failed', e);
-  const server = createServer(deps.bolt ? routeHandler(deps.routes, onRouteError, boltListener(deps.bolt, onRouteError)) : routeHandler(deps.routes, onRouteError));
+  const server = createServer(deps.bolt ? routeHandler(deps.routes, onRouteError, boltListener(deps.bolt, onRouteError, deps.onSlackAck)) : routeHandler(deps.routes, onRouteError));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(deps.port, deps.host, () => {
@@ -32,9 +40,14 @@ export async function listen(deps: { routes: Route[]; bolt: HTTPReceiver | undef
   };
 }
 
-/** Bolt's request listener; false for a path it does not serve (it throws a "deferred" error for those). */
-function boltListener(receiver: HTTPReceiver, onError: (e: unknown) => void): (req: IncomingMessage, res: ServerResponse) => boolean {
+/**
+ * Bolt's request listener; false for a path it does not serve (it throws a "deferred" error
+ * for those). Bolt answers a POST (an event, command or interaction) when its listener
+ * acks, so the time to the response's end is the ack time Slack sees, less the network.
+ */
+function boltListener(receiver: HTTPReceiver, onError: (e: unknown) => void, onAck: (seconds: number) => void): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
+    const arrived = performance.now();
     try {
       receiver.requestListener(req, res);
     } catch (e) {
@@ -42,6 +55,7 @@ function boltListener(receiver: HTTPReceiver, onError: (e: unknown) => void): (r
       onError(e);
       sendJson(res, 500, { error: 'internal error' });
     }
+    if (req.method === 'POST') res.once('finish', () => onAck((performance.now() - arrived) / 1000));
     return true;
   };
 }

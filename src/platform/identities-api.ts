@@ -54,6 +54,8 @@ export interface IdentitiesApiOptions {
   timeouts?: Partial<Timeouts>;
   retry?: Partial<RetryPolicy>;
   logger?: ApiLogger;
+  /** Told of every HTTP request (each retry and page too): its status code, or the failure's kind (`timeout`, `connection`) when no answer came. */
+  onCall?: (operation: string, status: string) => void;
 }
 
 export interface CallOptions {
@@ -178,6 +180,7 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
   const timeouts: Timeouts = { ...defaultTimeouts, ...options.timeouts };
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
   const logger: ApiLogger = options.logger ?? { debug: () => {}, warn: () => {} };
+  const onCall = options.onCall ?? (() => {});
 
   // One keep-alive pool for the one origin, unless the caller brought a dispatcher.
   const ownsDispatcher = options.dispatcher === undefined;
@@ -302,12 +305,14 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
       });
       const text = await response.body.text();
       const status = response.statusCode;
+      onCall(call.operation, String(status));
       logger.debug(`${call.method} ${call.path} ${status} ${elapsed()}ms`);
       if (call.okStatuses.includes(status)) return successBody(call, status, text);
       throw httpError(call, status, response.headers, text, token);
     } catch (error) {
       if (isPlatformError(error)) throw error;
       const failure = transportError(call, error, controller.signal);
+      onCall(call.operation, failure.kind);
       logger.warn(`${call.method} ${call.path} failed after ${elapsed()}ms: ${failure.kind}`);
       throw failure;
     } finally {

@@ -1,7 +1,9 @@
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Tenancy } from '../tenancy.ts';
+import { watchRateLimits } from './rate-limits.ts';
 
 /** What the OAuth install asks for; the same list as the manifests (a test keeps them equal). */
 export const BOT_SCOPES = ['channels:history', 'channels:join', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'users:read'];
@@ -16,7 +18,7 @@ export interface BoltApp {
 }
 
 /** Bolt's App and receiver: HTTP (signed requests, OAuth install pages) or Socket Mode. */
-export function createBoltApp(deps: { config: Config; tenancy: Tenancy; logger: Logger }): BoltApp {
+export function createBoltApp(deps: { config: Config; tenancy: Tenancy; logger: Logger; onRateLimited: (method: string) => void }): BoltApp {
   const { config, tenancy } = deps;
   const boltLogger = deps.logger.child('bolt');
   const installations = tenancy.installations;
@@ -60,6 +62,15 @@ export function createBoltApp(deps: { config: Config; tenancy: Tenancy; logger: 
       retryConfig: { retries: 0 },
       timeout: 5000,
     },
+  });
+  // Bolt keeps one Web API client per token and hands it to the listeners: each is watched once.
+  const watched = new WeakSet<WebClient>();
+  app.use(async ({ client, next }) => {
+    if (!watched.has(client)) {
+      watched.add(client);
+      watchRateLimits(client, deps.onRateLimited);
+    }
+    await next();
   });
   app.error(async (error) => {
     deps.logger.error('unhandled error in a Slack listener', error);

@@ -6,6 +6,7 @@ import type { ApprovalEvent } from '../../src/platform/schemas.ts';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import { parseConfig, secretsOf, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createPrometheusMetrics } from '../../src/metrics/prometheus.ts';
 import { createIdentitiesApi } from '../../src/platform/identities-api.ts';
 import type { TestDatabase } from './database.ts';
 import { startFakeIdentitiesApi, type AddedWorkspace, type FakeIdentitiesApi } from './fake-identities-api.ts';
@@ -110,12 +111,14 @@ export interface AppInstance {
 export async function launchInstance(opts: { config: Config; database: DatabaseHandle; logs: string[]; slack: FakeSlack; ackBudgetMs?: number | undefined; channelIntervalMs?: number | undefined; workerId: string }): Promise<AppInstance> {
   const { config } = opts;
   const logger = createLogger({ level: 'debug', name: opts.workerId, secrets: () => secretsOf(config), write: (line) => opts.logs.push(line) });
-  const apiClient = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform') });
+  const metrics = createPrometheusMetrics();
+  const apiClient = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform'), onCall: metrics.platformCall });
   const { start, drain } = buildApp({
     config,
     database: opts.database,
     api: apiClient,
     logger,
+    metrics,
     tuning: { host: '127.0.0.1', pollIntervalMs: 50, expiryIntervalMs: 200, channelIntervalMs: opts.channelIntervalMs ?? 0, workerId: opts.workerId, ...(opts.ackBudgetMs ? { ackBudgetMs: opts.ackBudgetMs } : {}) },
   });
   const running = await start(0);

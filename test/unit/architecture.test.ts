@@ -49,6 +49,13 @@ describe('the seam between the domain and its adapters', () => {
     expect(violations((_spec, target) => target !== undefined && target.startsWith('http/'))).toEqual([]);
   });
 
+  it('only src/metrics/prometheus.ts knows the metrics library; every other part reports through plain calls', () => {
+    const importers = filesUnder(src)
+      .filter((file) => importsOf(file).some((spec) => spec === 'prom-client' || spec.startsWith('prom-client/')))
+      .map((file) => relative(src, file));
+    expect(importers).toEqual(['metrics/prometheus.ts']);
+  });
+
   it('no domain folder imports the composition root or its parts', () => {
     expect(violations((_spec, target) => target !== undefined && ['app.ts', 'background.ts', 'tenancy.ts', 'main.ts'].includes(target))).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { effectiveDraft } from '../../approvals/view.ts';
 import { findApproval } from '../../approvals/store.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
+import type { ApprovalMetrics } from '../../approvals/ports.ts';
 import { payloadParties, teamOf } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { refusalText } from './refusals.ts';
@@ -16,6 +17,7 @@ export interface ApprovalListenerDeps {
   db: Database;
   logger: Logger;
   wake: () => void;
+  metrics: Pick<ApprovalMetrics, 'decided'>;
 }
 
 const buttonClick = z.object({

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { ApprovalMetrics } from '../../approvals/ports.ts';
 import type { Logger } from '../../logger.ts';
 import type { Tenancy } from '../../tenancy.ts';
 import { registerApprovalListeners } from '../approvals/listeners.ts';
@@ -10,11 +11,11 @@ import { registerInstallEvents } from '../workspace/install-events.ts';
 import { registerWorkspaceListeners } from '../workspace/connect.ts';
 
 /** Every listener of the app, registered in one place. */
-export function registerListeners(app: App, deps: SlackDeps & { tenancy: Tenancy; logger: Logger }): void {
+export function registerListeners(app: App, deps: SlackDeps & { tenancy: Tenancy; logger: Logger; metrics: Pick<ApprovalMetrics, 'decided'> }): void {
   registerIdentityCommand(app, deps);
   registerCreateIdentityOptions(app, deps);
   registerCreateIdentitySubmission(app, deps);
-  registerApprovalListeners(app, { db: deps.db, logger: deps.logger, wake: deps.wake });
+  registerApprovalListeners(app, { db: deps.db, logger: deps.logger, wake: deps.wake, metrics: deps.metrics });
   registerWorkspaceListeners(app, deps.workspace);
   if (deps.tenancy.installations) registerInstallEvents(app, { installations: deps.tenancy.installations, logger: deps.logger });
 }

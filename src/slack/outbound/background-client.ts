@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import type { SendResult } from '../../channels/ports.ts';
 import type { Logger } from '../../logger.ts';
+import { watchRateLimits } from '../rate-limits.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { sendFailureOf } from './send-failure.ts';
 
@@ -12,7 +13,12 @@ export type BackgroundCall = <T>(teamId: string, fn: (client: WebClient) => Prom
  * the client that opens modals. No in-client retries: the job queue retries durably and
  * honours Retry-After.
  */
-export function backgroundCalls(deps: { apiUrl: string; botTokenForTeam: (teamId: string) => Promise<string | undefined>; logger: Logger }): BackgroundCall {
+export function backgroundCalls(deps: {
+  apiUrl: string;
+  botTokenForTeam: (teamId: string) => Promise<string | undefined>;
+  logger: Logger;
+  onRateLimited: (method: string) => void;
+}): BackgroundCall {
   const clients = new Map<string, WebClient>();
   async function clientFor(teamId: string): Promise<WebClient | undefined> {
     const token = await deps.botTokenForTeam(teamId);
@@ -26,6 +32,7 @@ export function backgroundCalls(deps: { apiUrl: string; botTokenForTeam: (teamId
         timeout: 10_000,
         logger: deps.logger.child('slack-background'),
       });
+      watchRateLimits(client, deps.onRateLimited);
       clients.set(token, client);
     }
     return client;
