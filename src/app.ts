@@ -18,7 +18,7 @@ export interface AppDeps {
   api: IdentitiesApi;
   logger: Logger;
   /** Overrides for tests and benchmarks. */
-  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string; channelIntervalMs?: number };
+  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string; channelIntervalMs?: number; retentionIntervalMs?: number; retentionFirstRunMs?: number };
 }
 
 export interface RunningApp {
@@ -37,7 +37,7 @@ export function buildApp(deps: AppDeps) {
   const { config, logger, api, tuning } = deps;
   const db = deps.database.db;
   const tenancy = createTenancy({ config, db, api });
-  const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, options: { ...tuning, leaseMs: config.jobLeaseMs } });
+  const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, options: { ...tuning, leaseMs: config.jobLeaseMs, retention: config.retention } });
   const resolveIdentity = createIdentityResolver({
     db,
     api,
