@@ -32,6 +32,8 @@ export interface AppDeps {
     workerId?: string;
     channelIntervalMs?: number;
     queueCountsMaxAgeMs?: number;
+    retentionIntervalMs?: number;
+    retentionFirstRunMs?: number;
   };
 }
 
@@ -59,7 +61,7 @@ export function buildApp(deps: AppDeps) {
   const { config, logger, api, metrics, tuning } = deps;
   const db = deps.database.db;
   const tenancy = createTenancy({ config, db, api });
-  const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, metrics, options: { ...tuning, leaseMs: config.jobLeaseMs } });
+  const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, metrics, options: { ...tuning, leaseMs: config.jobLeaseMs, retention: config.retention } });
   const resolveIdentity = createIdentityResolver({
     db,
     api,

@@ -11,6 +11,7 @@ import type { IdentitiesApi } from './platform/identities-api.ts';
 import { slackApprovalMessages } from './slack/outbound/approval-messages.ts';
 import { backgroundCalls } from './slack/outbound/background-client.ts';
 import { createChannelPacer, type ChannelPacer } from './slack/outbound/channel-pacer.ts';
+import { pruneOnce, type RetentionWindows } from './retention.ts';
 import { slackIdentityNotes } from './slack/outbound/identity-notes.ts';
 import type { Tenancy } from './tenancy.ts';
 
@@ -22,12 +23,19 @@ import type { Tenancy } from './tenancy.ts';
  */
 const CHANNEL_POST_INTERVAL_MS = 1030;
 
+/** Pruning runs hourly; the first run waits a few minutes, so a restart does not start with it. */
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+const RETENTION_FIRST_RUN_MS = 3 * 60 * 1000;
+
 export interface BackgroundOptions {
   pollIntervalMs?: number;
   expiryIntervalMs?: number;
   workerId?: string;
   channelIntervalMs?: number;
   leaseMs: number;
+  retention: RetentionWindows;
+  retentionIntervalMs?: number;
+  retentionFirstRunMs?: number;
 }
 
 export interface Background {
@@ -80,6 +88,23 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
       })
       .catch((e: unknown) => logger.warn('expiry sweep failed', e));
 
+  /** Old finished jobs, stored events and audit entries go; one instance at a time prunes. */
+  let prune: NodeJS.Timeout | undefined;
+  let pruning: Promise<void> = Promise.resolve();
+  const pruneLater = (delayMs: number) => {
+    prune = setTimeout(() => {
+      pruning = pruneOnce(db, options.retention)
+        .then((r) => {
+          if (r.jobs + r.events + r.audit > 0) logger.info(`retention: deleted ${r.jobs} finished jobs, ${r.events} stored events, ${r.audit} audit entries`);
+        })
+        .catch((e: unknown) => logger.warn('retention run failed', e))
+        .finally(() => {
+          if (prune !== undefined) pruneLater(options.retentionIntervalMs ?? RETENTION_INTERVAL_MS);
+        });
+    }, delayMs);
+    prune.unref();
+  };
+
   return {
     pacer,
     wake: () => worker.wake(),
@@ -87,10 +112,13 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
       worker.start();
       sweep = setInterval(sweepOnce, options.expiryIntervalMs ?? 5000);
       sweep.unref();
+      pruneLater(options.retentionFirstRunMs ?? RETENTION_FIRST_RUN_MS);
     },
     async stop() {
       clearInterval(sweep);
-      await worker.stop();
+      clearTimeout(prune);
+      prune = undefined;
+      await Promise.all([worker.stop(), pruning]);
     },
     drain: () => worker.drain(),
   };

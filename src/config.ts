@@ -17,6 +17,8 @@ const hints = {
   PORT: 'a TCP port number between 1 and 65535',
   LOG_LEVEL: 'one of debug, info, warn, error',
   JOB_LEASE_SECONDS: 'how long a background job may run before another instance may take it over (5–3600)',
+  RETENTION_DAYS: 'whole days to keep finished jobs and stored webhook events (1–36500)',
+  AUDIT_RETENTION_DAYS: 'whole days to keep audit entries (1–36500)',
 } as const;
 
 export type EnvName = keyof typeof hints;
@@ -60,6 +62,12 @@ const databaseUrl = z
     message: 'must start with postgres://, file: or be memory://',
   });
 
+const days = z.coerce
+  .number({ error: 'must be a whole number of days' })
+  .int('must be a whole number of days')
+  .min(1, 'must be at least 1 day')
+  .max(36500, 'must be at most 36500 days');
+
 const envSchema = z
   .object({
     SLACK_SIGNING_SECRET: optionalText,
@@ -85,6 +93,8 @@ const envSchema = z
     PORT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(65535).default(3000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
     JOB_LEASE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(5).max(3600).default(60),
+    RETENTION_DAYS: days.default(30),
+    AUDIT_RETENTION_DAYS: days.default(365),
   })
   .superRefine((env, ctx) => {
     const socketMode = env.SLACK_APP_TOKEN !== undefined;
@@ -129,6 +139,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** A job held longer than this by a dead instance is run again by another. */
   jobLeaseMs: number;
+  /** Finished jobs and stored events older than `days`, audit entries older than `auditDays`, are pruned. */
+  retention: { days: number; auditDays: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -167,6 +179,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       port: e.PORT,
       logLevel: e.LOG_LEVEL,
       jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+      retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },
     },
   };
 }

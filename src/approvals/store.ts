@@ -1,6 +1,6 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { approvals, identities, type ApprovalStatus } from '../db/schema.ts';
+import { approvalEvents, approvals, identities, type ApprovalStatus } from '../db/schema.ts';
 import type { StoredIdentity } from '../identities/store.ts';
 
 export type StoredApproval = typeof approvals.$inferSelect;
@@ -73,3 +73,23 @@ export const bumpVersion = sql`${approvals.version} + 1`;
 
 export type DecidedStatus = Extract<ApprovalStatus, 'approved' | 'rejected'>;
 
+
+/**
+ * Deletes up to `limit` stored webhook events received more than `olderThanDays` days ago;
+ * returns how many. They de-duplicate deliveries, and the webhook's signature check refuses
+ * a delivery older than 300 s, so an event that old cannot come again. Events of an approval
+ * still pending are kept all the same: they are what absorbs its redeliveries.
+ */
+export async function deleteOldEvents(db: Pick<Database, 'select' | 'delete'>, input: { olderThanDays: number; limit: number }): Promise<number> {
+  const pending = db
+    .select({ one: sql`1` })
+    .from(approvals)
+    .where(and(eq(approvals.id, approvalEvents.approvalId), eq(approvals.status, 'pending')));
+  const old = db
+    .select({ eventId: approvalEvents.eventId })
+    .from(approvalEvents)
+    .where(and(lt(approvalEvents.receivedAt, sql`now() - make_interval(days => ${input.olderThanDays}::int)`), notExists(pending)))
+    .limit(input.limit);
+  const deleted = await db.delete(approvalEvents).where(inArray(approvalEvents.eventId, old)).returning({ eventId: approvalEvents.eventId });
+  return deleted.length;
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
@@ -35,4 +35,15 @@ export async function auditTrail(db: Database, filter: { teamId: string; subject
   if (filter.subjectType) conditions.push(eq(auditLog.subjectType, filter.subjectType));
   if (filter.subjectId) conditions.push(eq(auditLog.subjectId, filter.subjectId));
   return db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.id));
+}
+
+/** Deletes up to `limit` entries written more than `olderThanDays` days ago; returns how many. */
+export async function deleteAuditEntries(db: Pick<Database, 'select' | 'delete'>, input: { olderThanDays: number; limit: number }): Promise<number> {
+  const old = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(lt(auditLog.createdAt, sql`now() - make_interval(days => ${input.olderThanDays}::int)`))
+    .limit(input.limit);
+  const deleted = await db.delete(auditLog).where(inArray(auditLog.id, old)).returning({ id: auditLog.id });
+  return deleted.length;
 }

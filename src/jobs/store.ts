@@ -222,3 +222,18 @@ export async function jobCounts(db: Pick<Database, 'select'>): Promise<Record<Jo
   for (const row of rows) counts[row.status] = Number(row.n);
   return counts;
 }
+
+/**
+ * Deletes up to `limit` done jobs last changed more than `olderThanDays` days ago; returns
+ * how many. Only done jobs: a queued or running job's dedupe key still guards work to come,
+ * and dead letters stay until an operator has looked at them (`npm run admin -- jobs`).
+ */
+export async function deleteFinishedJobs(db: Pick<Database, 'select' | 'delete'>, input: { olderThanDays: number; limit: number }): Promise<number> {
+  const old = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, 'done'), lt(jobs.updatedAt, sql`now() - make_interval(days => ${input.olderThanDays}::int)`)))
+    .limit(input.limit);
+  const deleted = await db.delete(jobs).where(inArray(jobs.id, old)).returning({ id: jobs.id });
+  return deleted.length;
+}

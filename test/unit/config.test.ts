@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       slack: { apiUrl: 'https://slack.com/api/', botToken: 'xoxb-1-abc', appToken: undefined, oauth: undefined },
       identitiesApi: { url: 'https://api.example.com', defaultToken: undefined },
       tokenEncryptionKeys: [],
+      retention: { days: 30, auditDays: 365 },
     });
   });
 
@@ -65,6 +66,11 @@ describe('parseConfig', () => {
     ['TOKEN_ENCRYPTION_KEY', 'c2hvcnQ=', /^TOKEN_ENCRYPTION_KEY each key must be 32 bytes, base64-encoded: generate one with `openssl rand -base64 32`/],
     ['DATABASE_URL', 'mysql://x', /^DATABASE_URL must start with postgres:\/\/, file: or be memory:\/\//],
     ['APPROVAL_WEBHOOK_SECRET', 'short', /^APPROVAL_WEBHOOK_SECRET is required \(at least 16 characters\)/],
+    ['RETENTION_DAYS', 'thirty', /^RETENTION_DAYS must be a whole number of days: whole days to keep finished jobs/],
+    ['RETENTION_DAYS', '0', /^RETENTION_DAYS must be at least 1 day/],
+    ['RETENTION_DAYS', '7.5', /^RETENTION_DAYS must be a whole number of days/],
+    ['AUDIT_RETENTION_DAYS', '-1', /^AUDIT_RETENTION_DAYS must be at least 1 day: whole days to keep audit entries/],
+    ['AUDIT_RETENTION_DAYS', '99999', /^AUDIT_RETENTION_DAYS must be at most 36500 days/],
   ])('rejects a malformed %s (%s) with a line naming it', (name, value, expected) => {
     expect(problems({ ...valid, [name]: value })).toEqual([expect.stringMatching(expected)]);
   });
@@ -79,6 +85,11 @@ describe('parseConfig', () => {
     const b = Buffer.alloc(32, 2).toString('base64');
     const result = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY: `${a}, ${b}` });
     expect(result.ok && result.config.tokenEncryptionKeys.map((k) => k[0])).toEqual([1, 2]);
+  });
+
+  it('reads the retention windows in days', () => {
+    const result = parseConfig({ ...valid, RETENTION_DAYS: '7', AUDIT_RETENTION_DAYS: '730' });
+    expect(result.ok && result.config.retention).toEqual({ days: 7, auditDays: 730 });
   });
 
   it('treats empty values as unset', () => {
