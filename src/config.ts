@@ -16,6 +16,7 @@ const hints = {
   DATABASE_URL: 'postgres://user:pass@host:5432/db, file:<dir> for embedded PGlite on disk, or memory://',
   PORT: 'a TCP port number between 1 and 65535',
   LOG_LEVEL: 'one of debug, info, warn, error',
+  LOG_FORMAT: 'json gives one JSON object a line for log collectors; text (the default) is for people',
   JOB_LEASE_SECONDS: 'how long a background job may run before another instance may take it over (5–3600)',
   RETENTION_DAYS: 'whole days to keep finished jobs and stored webhook events (1–36500)',
   AUDIT_RETENTION_DAYS: 'whole days to keep audit entries (1–36500)',
@@ -92,6 +93,7 @@ const envSchema = z
     DATABASE_URL: databaseUrl,
     PORT: z.coerce.number({ error: 'must be a number' }).int().min(1).max(65535).default(3000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
+    LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
     JOB_LEASE_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(5).max(3600).default(60),
     RETENTION_DAYS: days.default(30),
     AUDIT_RETENTION_DAYS: days.default(365),
@@ -137,6 +139,7 @@ export interface Config {
   databaseUrl: string;
   port: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logFormat: 'text' | 'json';
   /** A job held longer than this by a dead instance is run again by another. */
   jobLeaseMs: number;
   /** Finished jobs and stored events older than `days`, audit entries older than `auditDays`, are pruned. */
@@ -178,6 +181,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       databaseUrl: e.DATABASE_URL,
       port: e.PORT,
       logLevel: e.LOG_LEVEL,
+      logFormat: e.LOG_FORMAT,
       jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
       retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },
     },

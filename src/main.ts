@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   const config = parsed.config;
-  const logger = createLogger({ level: config.logLevel, secrets: () => secretsOf(config) });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: () => secretsOf(config) });
 
   let database;
   try {

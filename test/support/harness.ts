@@ -110,7 +110,7 @@ export interface AppInstance {
 /** One running app: its own platform client, worker and HTTP port. */
 export async function launchInstance(opts: { config: Config; database: DatabaseHandle; logs: string[]; slack: FakeSlack; ackBudgetMs?: number | undefined; channelIntervalMs?: number | undefined; workerId: string }): Promise<AppInstance> {
   const { config } = opts;
-  const logger = createLogger({ level: 'debug', name: opts.workerId, secrets: () => secretsOf(config), write: (line) => opts.logs.push(line) });
+  const logger = createLogger({ level: 'debug', format: config.logFormat, name: opts.workerId, secrets: () => secretsOf(config), write: (line) => opts.logs.push(line) });
   const metrics = createPrometheusMetrics();
   const apiClient = createIdentitiesApi({ baseUrl: config.identitiesApi.url, logger: logger.child('platform'), onCall: metrics.platformCall });
   const { start, drain } = buildApp({

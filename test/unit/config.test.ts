@@ -21,6 +21,7 @@ describe('parseConfig', () => {
     expect(result.config).toMatchObject({
       port: 3000,
       logLevel: 'info',
+      logFormat: 'text',
       databaseUrl: 'file:./data/pglite',
       slack: { apiUrl: 'https://slack.com/api/', botToken: 'xoxb-1-abc', appToken: undefined, oauth: undefined },
       identitiesApi: { url: 'https://api.example.com', defaultToken: undefined },
@@ -59,6 +60,8 @@ describe('parseConfig', () => {
     ['PORT', 'abc', /^PORT must be a number/],
     ['PORT', '70000', /^PORT .*65535/],
     ['LOG_LEVEL', 'verbose', /^LOG_LEVEL must be debug, info, warn or error/],
+    ['LOG_FORMAT', 'pretty', /^LOG_FORMAT must be text or json: json gives one JSON object a line/],
+    ['LOG_FORMAT', 'JSON', /^LOG_FORMAT must be text or json/],
     ['IDENTITIES_API_URL', 'not a url', /^IDENTITIES_API_URL must be an http\(s\) URL/],
     ['SLACK_API_URL', 'ftp://x', /^SLACK_API_URL must be an http\(s\) URL/],
     ['SLACK_BOT_TOKEN', 'xoxp-user-token', /^SLACK_BOT_TOKEN must start with xoxb-/],
@@ -73,6 +76,14 @@ describe('parseConfig', () => {
     ['AUDIT_RETENTION_DAYS', '99999', /^AUDIT_RETENTION_DAYS must be at most 36500 days/],
   ])('rejects a malformed %s (%s) with a line naming it', (name, value, expected) => {
     expect(problems({ ...valid, [name]: value })).toEqual([expect.stringMatching(expected)]);
+  });
+
+  it('reads LOG_FORMAT text or json, empty meaning the default', () => {
+    const formatOf = (value: string) => {
+      const result = parseConfig({ ...valid, LOG_FORMAT: value });
+      return result.ok ? result.config.logFormat : result.problems;
+    };
+    expect([formatOf('json'), formatOf('text'), formatOf('')]).toEqual(['json', 'text', 'text']);
   });
 
   it('adds the trailing slash WebClient needs to SLACK_API_URL', () => {
