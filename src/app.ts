@@ -3,6 +3,7 @@ import { createIntakeStore, receiveApprovalEvent } from './approvals/intake.ts';
 import { createBackground } from './background.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
+import { createIdentityCache } from './identities/identity-cache.ts';
 import { approvalWebhookRoute } from './http/approval-webhook.ts';
 import { healthRoute } from './http/routes.ts';
 import { listen } from './http/server.ts';
@@ -18,7 +19,7 @@ export interface AppDeps {
   api: IdentitiesApi;
   logger: Logger;
   /** Overrides for tests and benchmarks. */
-  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string; channelIntervalMs?: number };
+  tuning?: { ackBudgetMs?: number; host?: string; pollIntervalMs?: number; expiryIntervalMs?: number; workerId?: string; channelIntervalMs?: number; identityCacheMs?: number };
 }
 
 export interface RunningApp {
@@ -38,10 +39,13 @@ export function buildApp(deps: AppDeps) {
   const db = deps.database.db;
   const tenancy = createTenancy({ config, db, api });
   const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, options: { ...tuning, leaseMs: config.jobLeaseMs } });
+  // Shared by intake and the edit form, so an edit through this instance is seen by the next event at once.
+  const identityCache = createIdentityCache(tuning?.identityCacheMs !== undefined ? { maxAgeMs: tuning.identityCacheMs } : {});
   const resolveIdentity = createIdentityResolver({
     db,
     api,
     logger,
+    cache: identityCache,
     linkedTokens: tenancy.linkedTokens,
     defaultToken: tenancy.defaultToken,
     servesTeam: tenancy.servesTeam,
@@ -50,7 +54,7 @@ export function buildApp(deps: AppDeps) {
   const intake = { store: createIntakeStore(db, logger.child('intake')), slots: background.pacer, resolveIdentity, logger, wake: background.wake };
   const bolt = createBoltApp({ config, tenancy, logger });
   const workspace = { db, api, cipher: tenancy.cipher, logger, defaultToken: tenancy.defaultToken, forgetLink: tenancy.links.forget };
-  registerListeners(bolt.app, { db, api, catalog: tenancy.catalog, tokenForTeam: tenancy.tokenForTeam, links: tenancy.links, logger, ackBudgetMs: tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS, workspace, wake: background.wake, tenancy });
+  registerListeners(bolt.app, { db, api, catalog: tenancy.catalog, tokenForTeam: tenancy.tokenForTeam, links: tenancy.links, logger, ackBudgetMs: tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS, workspace, wake: background.wake, identityCache, tenancy });
   const routes = [
     healthRoute(deps.database.ping),
     approvalWebhookRoute({ secret: config.approvalWebhookSecret, logger: logger.child('webhook'), receive: (event) => receiveApprovalEvent(intake, event) }),

@@ -480,3 +480,11 @@ export function conflictIsSameDecision(error: PlatformError, decision: 'approve'
   const state = decision === 'approve' ? 'approved' : 'rejected';
   return error.kind === 'conflict' && error.detail !== undefined && new RegExp(`already ${state}\\b`, 'i').test(error.detail);
 }
+
+/**
+ * What a 404 from updateIdentity is about. Assumed, as for create: the detail names it,
+ * "Assistant not found" for a missing assistant_id, otherwise the identity itself.
+ */
+export function missingReferenceOfUpdate(error: PlatformError): 'identity' | 'assistant_id' {
+  return error.detail !== undefined && /assistant/i.test(error.detail) ? 'assistant_id' : 'identity';
+}
