@@ -3,6 +3,7 @@ import { createIntakeStore, receiveApprovalEvent } from './approvals/intake.ts';
 import { createBackground } from './background.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
+import { createIdentityCache } from './identities/identity-cache.ts';
 import { approvalWebhookRoute } from './http/approval-webhook.ts';
 import { healthRoute } from './http/routes.ts';
 import { listen } from './http/server.ts';
@@ -34,6 +35,7 @@ export interface AppDeps {
     queueCountsMaxAgeMs?: number;
     retentionIntervalMs?: number;
     retentionFirstRunMs?: number;
+    identityCacheMs?: number;
   };
 }
 
@@ -62,10 +64,13 @@ export function buildApp(deps: AppDeps) {
   const db = deps.database.db;
   const tenancy = createTenancy({ config, db, api });
   const background = createBackground({ db, api, tenancy, slackApiUrl: config.slack.apiUrl, logger, metrics, options: { ...tuning, leaseMs: config.jobLeaseMs, retention: config.retention } });
+  // Shared by intake and the edit form, so an edit through this instance is seen by the next event at once.
+  const identityCache = createIdentityCache(tuning?.identityCacheMs !== undefined ? { maxAgeMs: tuning.identityCacheMs } : {});
   const resolveIdentity = createIdentityResolver({
     db,
     api,
     logger,
+    cache: identityCache,
     linkedTokens: tenancy.linkedTokens,
     defaultToken: tenancy.defaultToken,
     servesTeam: tenancy.servesTeam,
@@ -74,7 +79,7 @@ export function buildApp(deps: AppDeps) {
   const intake = { store: createIntakeStore(db, logger.child('intake')), slots: background.pacer, resolveIdentity, logger, wake: background.wake };
   const bolt = createBoltApp({ config, tenancy, logger, onRateLimited: metrics.slackRateLimited });
   const workspace = { db, api, cipher: tenancy.cipher, logger, defaultToken: tenancy.defaultToken, forgetLink: tenancy.links.forget };
-  registerListeners(bolt.app, { db, api, catalog: tenancy.catalog, tokenForTeam: tenancy.tokenForTeam, links: tenancy.links, logger, ackBudgetMs: tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS, workspace, wake: background.wake, tenancy, metrics });
+  registerListeners(bolt.app, { db, api, catalog: tenancy.catalog, tokenForTeam: tenancy.tokenForTeam, links: tenancy.links, logger, ackBudgetMs: tuning?.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS, workspace, wake: background.wake, identityCache, tenancy, metrics });
   const metricsLogger = logger.child('metrics');
   registerQueueGauges(
     metrics.registry,

@@ -2,8 +2,8 @@ import { approvalJobHandlers } from './approvals/delivery.ts';
 import { expireOverdue } from './approvals/expiry.ts';
 import { ApprovalJob } from './approvals/job-kinds.ts';
 import type { Database } from './db/client.ts';
-import { announceIdentityHandler } from './identities/announcement.ts';
-import { ANNOUNCE_JOB } from './identities/store.ts';
+import { announceIdentityHandler, movedNoteHandler } from './identities/announcement.ts';
+import { ANNOUNCE_JOB, MOVED_JOB } from './identities/store.ts';
 import { createWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/ports.ts';
@@ -49,11 +49,12 @@ export interface Background {
   drain(): Promise<void>;
 }
 
-/** Durable background work: approval messages and their updates, decisions reported to the platform, announcements, expiry. */
+/** Durable background work: approval messages and their updates, decisions reported to the platform, announcements and moved notes, expiry. */
 export function createBackground(deps: { db: Database; api: IdentitiesApi; tenancy: Tenancy; slackApiUrl: string; logger: Logger; metrics: Metrics; options: BackgroundOptions }): Background {
   const { db, tenancy, logger, metrics, options } = deps;
   const pacer = createChannelPacer(options.channelIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
   const call = backgroundCalls({ apiUrl: deps.slackApiUrl, botTokenForTeam: tenancy.botTokenForTeam, logger, onRateLimited: metrics.slackRateLimited });
+  const notes = slackIdentityNotes({ call, pacer });
   const worker = createWorker({
     db,
     logger: logger.child('jobs'),
@@ -68,11 +69,12 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
         logger: logger.child('approvals'),
         metrics,
       }),
-      [ANNOUNCE_JOB]: announceIdentityHandler({ db, notes: slackIdentityNotes({ call, pacer }), slots: pacer }),
+      [ANNOUNCE_JOB]: announceIdentityHandler({ db, notes, slots: pacer }),
+      [MOVED_JOB]: movedNoteHandler({ notes, slots: pacer }),
     },
     // Posts spend most of their time waiting for their channel's turn; they get their own
     // slots, so decisions and updates never queue behind them.
-    lanes: [{ kinds: [ApprovalJob.post, ANNOUNCE_JOB], concurrency: 64 }],
+    lanes: [{ kinds: [ApprovalJob.post, ANNOUNCE_JOB, MOVED_JOB], concurrency: 64 }],
     concurrency: 8,
     leaseMs: options.leaseMs,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),

@@ -1,4 +1,6 @@
 import type { Database } from '../db/client.ts';
+import { settingsColumns, settingsOf } from '../identities/approval-settings.ts';
+import type { IdentityCache } from '../identities/identity-cache.ts';
 import { findIdentity, mirrorIdentity, type StoredIdentity } from '../identities/store.ts';
 import type { Logger } from '../logger.ts';
 import type { IdentitiesApi } from '../platform/identities-api.ts';
@@ -13,6 +15,8 @@ export interface IdentityResolverDeps {
   db: Database;
   api: IdentitiesApi;
   logger: Logger;
+  /** Identities read lately; an edit through this instance replaces its entry. */
+  cache: IdentityCache;
   /** Connected teams' tokens known to be of this platform workspace first, then those not known yet. */
   linkedTokens: (workspaceId: string) => Promise<LinkedToken[]>;
   /** The app-wide IDENTITIES_API_TOKEN, tried last. */
@@ -22,9 +26,6 @@ export interface IdentityResolverDeps {
   /** Whether a Slack team is linked to that platform workspace, judged with the token that just read the identity there. */
   teamLinkedTo: (teamId: string, workspaceId: string, token: string) => Promise<boolean>;
 }
-
-/** How many identities to keep in memory. */
-const CACHE_SIZE = 10_000;
 
 /** What one token says about the identity: served (mirrored), settled as not ours, or ask the next token. */
 type Attempt = StoredIdentity | 'absent' | 'next';
@@ -42,15 +43,10 @@ const refused = (e: PlatformError) => e.kind === 'unauthorized' || e.kind === 'f
  * one call, whatever the number of connected workspaces.
  */
 export function createIdentityResolver(deps: IdentityResolverDeps): IdentityResolver {
-  // Stored identities are never deleted, and change only when a creation completes over
-  // its own mirror, with the values the platform already holds: an identity once read
-  // can be kept, and every event after the first skips the database for this look-up.
-  const known = new Map<string, StoredIdentity>();
-  const remember = (identity: StoredIdentity) => {
-    if (!known.has(identity.id) && known.size >= CACHE_SIZE) known.delete(known.keys().next().value!);
-    known.set(identity.id, identity);
-    return identity;
-  };
+  // Stored identities are never deleted; they change when edited (an edit here replaces
+  // the cache entry, one made on another instance is read once the entry has aged out), so
+  // most events skip the database for this look-up.
+  const remember = deps.cache.remember;
 
   /** The workspace a token is of, from one identity it lists; undefined when it lists none or is refused. */
   async function workspaceOfToken(token: string): Promise<string | undefined> {
@@ -93,6 +89,7 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
         approvalChannelId: channel.channel_id,
         approvalChannelName: channel.channel_name,
         approverUserIds: channel.approver_user_ids ?? [],
+        ...settingsColumns(settingsOf(channel)),
         createdByUserId: null,
       }),
     );
@@ -117,8 +114,13 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
   }
 
   return async (identityId, workspaceId) => {
-    const local = known.get(identityId) ?? (await findIdentity(deps.db, identityId));
-    if (local) return remember(local).workspaceId === workspaceId ? local : undefined;
+    const cached = deps.cache.get(identityId);
+    const local = cached ?? (await findIdentity(deps.db, identityId));
+    if (local) {
+      // Only a fresh read restarts the entry's age; remembering hits would keep it forever.
+      if (!cached) remember(local);
+      return local.workspaceId === workspaceId ? local : undefined;
+    }
     const remote = await fetchRemote(identityId, workspaceId);
     if (!remote) deps.logger.info(`approval event for identity ${identityId}: not found in workspace ${workspaceId}`);
     return remote;

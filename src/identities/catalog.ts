@@ -1,6 +1,6 @@
 import type { IdentitiesApi } from '../platform/identities-api.ts';
 import { isPlatformError } from '../platform/errors.ts';
-import type { Assistant, Domain } from '../platform/schemas.ts';
+import type { Assistant, Domain, Identity } from '../platform/schemas.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
 
 export type CatalogResult<T> =
@@ -12,6 +12,8 @@ type Team = { teamId: string; enterpriseId?: string | null };
 export interface Catalog {
   domains(team: Team, opts?: { deadline?: number }): Promise<CatalogResult<Domain>>;
   assistants(team: Team, opts?: { deadline?: number }): Promise<CatalogResult<Assistant>>;
+  /** The platform workspace's identities, for the edit picker (which filters them by Slack team). */
+  identities(team: Team, opts?: { deadline?: number }): Promise<CatalogResult<Identity>>;
 }
 
 interface Entry<T> {
@@ -31,7 +33,7 @@ async function byDeadline<T>(promise: Promise<T>, deadline: number | undefined, 
 }
 
 /**
- * Domains and assistants per platform token, cached briefly: the modal's menus load
+ * Domains, assistants and identities per platform token, cached briefly: the modal's menus load
  * them on every keystroke and options requests must be answered within 3 s. A caller's
  * deadline bounds its wait even when it joins a load already in flight. Failures are
  * not cached, so the next request tries again.
@@ -71,6 +73,7 @@ export function createCatalog(deps: { api: IdentitiesApi; tokenForTeam: TokenFor
     // The loads themselves run to the client's own timeouts; only the waiting is bounded.
     domains: cached((token) => deps.api.listDomains(token)),
     assistants: cached((token) => deps.api.listAssistants(token)),
+    identities: cached((token) => deps.api.listIdentities(token, { maxItems: 1000 })),
   };
 }
 

@@ -5,13 +5,15 @@ import { isPlatformError } from '../platform/errors.ts';
 import { slackApprovalChannel, type Identity, type IdentityCreate } from '../platform/schemas.ts';
 import type { Logger } from '../logger.ts';
 import type { TokenForTeam } from '../workspaces/tokens.ts';
+import { SETTING_KEYS, settingsColumns, settingsKeys } from './approval-settings.ts';
+import type { IdentityValues } from './identity-values.ts';
 import type { ChannelAccess, ChannelReadiness } from './ports.ts';
 import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
 
 /** How long a person waits (behind a "creating…" modal) before we give up and say so. */
 const CREATE_DEADLINE_MS = 20_000;
 
-export interface CreateIdentityRequest {
+export interface CreateIdentityRequest extends IdentityValues {
   /** The modal's view id: one modal creates at most one identity. */
   viewId: string;
   teamId: string;
@@ -19,18 +21,13 @@ export interface CreateIdentityRequest {
   userId: string;
   domainId: string;
   localPart: string;
-  displayName: string;
-  assistantId: string | null;
-  approvalChannelId: string;
-  approverUserIds: string[];
-  replyTo: string | null;
-  threadDepth: number;
-  signatureText: string | null;
-  signatureHtml: string | null;
 }
 
-/** API field names as the platform reports them in 422 `loc`. */
-export type ApiField = keyof IdentityCreate;
+/** The keys of approval_channel a 422 may name, each shown on its own field. */
+const CHANNEL_KEYS = ['channel_id', 'approver_user_ids', ...SETTING_KEYS] as const;
+
+/** API field names as the platform reports them in 422 `loc`; approval_channel's keys as `approval_channel.<key>`. */
+export type ApiField = keyof IdentityCreate | `approval_channel.${(typeof CHANNEL_KEYS)[number]}`;
 
 export type CreateIdentityOutcome =
   | { ok: true; identity: StoredIdentity }
@@ -73,6 +70,7 @@ export function requestBody(req: CreateIdentityRequest, channelName: string | nu
       channel_id: req.approvalChannelId,
       channel_name: channelName,
       ...(req.approverUserIds.length > 0 ? { approver_user_ids: req.approverUserIds } : {}),
+      ...settingsKeys(req.settings),
     },
   };
 }
@@ -169,6 +167,7 @@ async function createClaimed(
       approvalChannelId: req.approvalChannelId,
       approvalChannelName: channel.channelName,
       approverUserIds: req.approverUserIds,
+      ...settingsColumns(req.settings),
       createdByUserId: req.userId,
     });
   } catch (e) {
@@ -195,7 +194,7 @@ async function findOwnEarlierCreation(deps: CreateIdentityDeps, token: string, r
   }
 }
 
-const API_FIELDS: readonly ApiField[] = [
+const API_FIELDS: readonly (keyof IdentityCreate)[] = [
   'domain_id',
   'local_part',
   'display_name',
@@ -207,7 +206,10 @@ const API_FIELDS: readonly ApiField[] = [
   'approval_channel',
 ];
 
-/** Maps FastAPI `detail[].loc` (["body", "local_part"]) onto the field each issue is about. */
+/**
+ * Maps FastAPI `detail[].loc` (["body", "local_part"]) onto the field each issue is about;
+ * a key of approval_channel (["body", "approval_channel", "undo_seconds"]) onto that key.
+ */
 export function fieldsFromIssues(issues: readonly { loc: readonly (string | number)[]; msg: string }[]): {
   fields: Partial<Record<ApiField, string>>;
   general: string[];
@@ -216,7 +218,8 @@ export function fieldsFromIssues(issues: readonly { loc: readonly (string | numb
   const general: string[] = [];
   for (const issue of issues) {
     const path = issue.loc[0] === 'body' ? issue.loc.slice(1) : issue.loc;
-    const field = API_FIELDS.find((f) => f === path[0]);
+    const channelKey = path[0] === 'approval_channel' ? CHANNEL_KEYS.find((k) => k === path[1]) : undefined;
+    const field: ApiField | undefined = channelKey ? `approval_channel.${channelKey}` : API_FIELDS.find((f) => f === path[0]);
     if (field) fields[field] = fields[field] ? `${fields[field]} ${issue.msg}` : issue.msg;
     else general.push(issue.loc.length > 0 ? `${issue.loc.join('.')}: ${issue.msg}` : issue.msg);
   }

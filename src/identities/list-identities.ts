@@ -6,6 +6,7 @@ import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { listTeamIdentities } from './store.ts';
 
 export interface ListedIdentity {
+  id: string;
   emailAddress: string;
   displayName: string;
   channelId: string;
@@ -33,6 +34,7 @@ export async function listIdentities(
 ): Promise<ListIdentitiesResult> {
   const localList = async () =>
     (await listTeamIdentities(deps.db, team.teamId)).map((i) => ({
+      id: i.id,
       emailAddress: i.emailAddress,
       displayName: i.displayName,
       channelId: i.approvalChannelId,
@@ -53,6 +55,7 @@ export async function listIdentities(
         continue;
       }
       identities.push({
+        id: identity.id,
         emailAddress: identity.email_address,
         displayName: identity.display_name,
         channelId: channel.channel_id,

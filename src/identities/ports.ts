@@ -1,5 +1,5 @@
 import type { SendResult } from '../channels/ports.ts';
-import type { StoredIdentity } from './store.ts';
+import type { MovedNote, StoredIdentity } from './store.ts';
 
 /** Whether the app can post in a chosen approval channel. */
 export type ChannelReadiness =
@@ -19,4 +19,9 @@ export interface IdentityNotes {
    * the channel's turn comes (`slotKey` is the slot reserved for it, if any).
    */
   announce(identity: StoredIdentity, slotKey: string): Promise<SendResult<void>>;
+  /**
+   * Tells a channel that an identity's approvals moved: into it (`note.side` 'to') or
+   * away from it ('from'), once the channel's turn comes.
+   */
+  moved(note: MovedNote, slotKey: string): Promise<SendResult<void>>;
 }

@@ -1,15 +1,35 @@
 import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
-import { insertAudit } from '../audit/audit-log.ts';
+import { insertAudit, recordAudit } from '../audit/audit-log.ts';
 import { preparedPerDatabase, type Database } from '../db/client.ts';
 import { identities, identityCreations } from '../db/schema.ts';
 import { storableText } from '../db/text.ts';
-import { insertJob } from '../jobs/store.ts';
+import { enqueue, insertJob } from '../jobs/store.ts';
 
 export const ANNOUNCE_JOB = 'identity.announce';
 
 /** The announcement job's dedupe key, also its place in the channel's pacing. */
 export function announceJobKey(identityId: string): string {
   return `announce:${identityId}`;
+}
+
+/** The job that tells a channel an identity's approvals moved in (`to`) or out (`from`). */
+export const MOVED_JOB = 'identity.moved';
+
+/** One note per side of one edit (its modal's view id); also its place in the channel's pacing. */
+export function movedJobKey(viewId: string, side: 'to' | 'from'): string {
+  return `moved:${viewId}:${side}`;
+}
+
+/** What a moved note says, carried whole in its job: it is about this move, whatever happens after. */
+export interface MovedNote {
+  identityId: string;
+  teamId: string;
+  emailAddress: string;
+  fromChannelId: string;
+  toChannelId: string;
+  movedByUserId: string;
+  /** Which channel the note goes to: the new one (`to`) or the old one (`from`). */
+  side: 'to' | 'from';
 }
 
 export type StoredIdentity = typeof identities.$inferSelect;
@@ -36,7 +56,8 @@ const claimStatement = preparedPerDatabase((db: Database) =>
 );
 
 /**
- * Claims the right to create the identity for one modal. Returns the row when this
+ * Claims the right to create the identity for one modal. Edit modals claim their view the
+ * same way (view ids are unique across both), so one edit submission makes at most one PATCH. Returns the row when this
  * caller owns the attempt; otherwise the existing row (succeeded, or still running).
  */
 export async function claimCreation(
@@ -83,6 +104,10 @@ const completeStatement = preparedPerDatabase((db: Database) => {
         approvalChannelId: p('approvalChannelId'),
         approvalChannelName: p('approvalChannelName'),
         approverUserIds: p('approverUserIds'),
+        requiredApprovals: p('requiredApprovals'),
+        remindAfterMinutes: p('remindAfterMinutes'),
+        escalationUserIds: p('escalationUserIds'),
+        undoSeconds: p('undoSeconds'),
         createdByUserId: p('createdByUserId'),
       })
       // An earlier try of this modal stored it already: this try's answer wins.
@@ -92,6 +117,10 @@ const completeStatement = preparedPerDatabase((db: Database) => {
           approvalChannelId: sql`excluded.approval_channel_id`,
           approvalChannelName: sql`excluded.approval_channel_name`,
           approverUserIds: sql`excluded.approver_user_ids`,
+          requiredApprovals: sql`excluded.required_approvals`,
+          remindAfterMinutes: sql`excluded.remind_after_minutes`,
+          escalationUserIds: sql`excluded.escalation_user_ids`,
+          undoSeconds: sql`excluded.undo_seconds`,
           displayName: sql`excluded.display_name`,
           assistantId: sql`excluded.assistant_id`,
           updatedAt: sql`now()`,
@@ -125,8 +154,20 @@ export async function completeCreation(db: Database, viewId: string, raw: NewIde
     approvalChannelId: identity.approvalChannelId,
     approvalChannelName: identity.approvalChannelName ?? null,
     approverUserIds: identity.approverUserIds ?? [],
+    requiredApprovals: identity.requiredApprovals ?? 1,
+    remindAfterMinutes: identity.remindAfterMinutes ?? null,
+    escalationUserIds: identity.escalationUserIds ?? [],
+    undoSeconds: identity.undoSeconds ?? 0,
     createdByUserId: identity.createdByUserId ?? null,
-    auditDetails: { email_address: identity.emailAddress, approval_channel_id: identity.approvalChannelId, approver_user_ids: identity.approverUserIds ?? [] },
+    auditDetails: {
+      email_address: identity.emailAddress,
+      approval_channel_id: identity.approvalChannelId,
+      approver_user_ids: identity.approverUserIds ?? [],
+      required_approvals: identity.requiredApprovals ?? 1,
+      remind_after_minutes: identity.remindAfterMinutes ?? null,
+      escalation_user_ids: identity.escalationUserIds ?? [],
+      undo_seconds: identity.undoSeconds ?? 0,
+    },
     announcePayload: { identityId: identity.id, channelId: identity.approvalChannelId },
     announceKey: announceJobKey(identity.id),
   });
@@ -152,4 +193,88 @@ export async function mirrorIdentity(db: Database, raw: NewIdentity): Promise<St
   const identity = storable(raw);
   const [row] = await db.insert(identities).values(identity).onConflictDoNothing().returning();
   return row ?? (await findIdentity(db, identity.id))!;
+}
+
+/** The columns an edit (or the platform's newer copy) may change; the creator and the row's birth stay. */
+function editableColumns(identity: NewIdentity) {
+  const { id: _id, createdByUserId: _creator, createdAt: _createdAt, updatedAt: _updatedAt, ...columns } = identity;
+  return columns;
+}
+
+export interface CompletedEdit {
+  /** The edit modal's view id, whose claim this closes. */
+  viewId: string;
+  /** The platform's copy after the PATCH, as mirror columns. */
+  identity: NewIdentity;
+  actorUserId: string;
+  /** Each changed field's value before and after; empty when the platform already held the values. */
+  changes: Record<string, { before: unknown; after: unknown }>;
+  /** Where approvals went before, when this edit moved them to another channel. */
+  movedFrom: string | null;
+}
+
+/**
+ * Brings the mirror in step with an edit, closes the modal's claim, audits who changed
+ * what and queues the moved notes, all or nothing. The identity is inserted when this app
+ * had not mirrored it yet (created elsewhere, never asked for approval).
+ */
+export async function completeEdit(db: Database, edit: CompletedEdit): Promise<StoredIdentity> {
+  const identity = storable(edit.identity);
+  return db.transaction(async (tx) => {
+    // A new channel has none of the old one's problems (archived, bot removed…).
+    const moved = edit.movedFrom !== null ? { channelProblem: null, channelProblemAt: null } : {};
+    const [stored] = await tx
+      .insert(identities)
+      .values({ ...identity, ...moved })
+      .onConflictDoUpdate({ target: identities.id, set: { ...editableColumns(identity), ...moved, updatedAt: sql`now()` } })
+      .returning();
+    if (!stored) throw new Error(`identity ${identity.id} was not stored`);
+    await tx
+      .update(identityCreations)
+      .set({ status: 'succeeded', identityId: identity.id, updatedAt: sql`now()` })
+      .where(eq(identityCreations.viewId, edit.viewId));
+    if (Object.keys(edit.changes).length > 0) {
+      await recordAudit(tx, {
+        teamId: identity.teamId,
+        actorUserId: edit.actorUserId,
+        action: 'identity.updated',
+        subjectType: 'identity',
+        subjectId: identity.id,
+        details: { email_address: identity.emailAddress, changes: edit.changes },
+      });
+    }
+    if (edit.movedFrom !== null) {
+      for (const side of ['to', 'from'] as const) {
+        const note: MovedNote = {
+          identityId: identity.id,
+          teamId: identity.teamId,
+          emailAddress: identity.emailAddress,
+          fromChannelId: edit.movedFrom,
+          toChannelId: identity.approvalChannelId,
+          movedByUserId: edit.actorUserId,
+          side,
+        };
+        await enqueue(tx, { kind: MOVED_JOB, payload: { ...note }, dedupeKey: movedJobKey(edit.viewId, side) });
+      }
+    }
+    return stored;
+  });
+}
+
+/**
+ * The platform's copy wins: a mirrored identity that differs from it (edited elsewhere)
+ * takes its values. Returns the row when it changed; identities not mirrored stay so.
+ */
+export async function followPlatform(db: Database, raw: NewIdentity): Promise<StoredIdentity | undefined> {
+  const identity = storable(raw);
+  const current = await findIdentity(db, identity.id);
+  if (!current) return undefined;
+  const columns = editableColumns(identity);
+  const differs = (Object.keys(columns) as (keyof typeof columns)[]).some(
+    (key) => columns[key] !== undefined && JSON.stringify(columns[key]) !== JSON.stringify(current[key as keyof StoredIdentity] ?? null),
+  );
+  if (!differs) return undefined;
+  const moved = columns.approvalChannelId !== current.approvalChannelId ? { channelProblem: null, channelProblemAt: null } : {};
+  const [row] = await db.update(identities).set({ ...columns, ...moved, updatedAt: sql`now()` }).where(eq(identities.id, identity.id)).returning();
+  return row;
 }

@@ -21,6 +21,7 @@ import {
   ValidationErrorBody,
   type Decision,
   type IdentityCreate,
+  type IdentityUpdate,
   type ValidationIssue,
 } from './schemas.ts';
 
@@ -78,6 +79,8 @@ export interface ListResult<T> {
 export interface IdentitiesApi {
   createIdentity(token: string, body: IdentityCreate, opts: CallOptions & { idempotencyKey: string }): Promise<Identity>;
   getIdentity(token: string, identityId: string, opts?: CallOptions): Promise<Identity>;
+  /** PATCH: only the fields in `body` change; an approval_channel in it replaces the stored one whole. */
+  updateIdentity(token: string, identityId: string, body: IdentityUpdate, opts?: CallOptions & { idempotencyKey?: string }): Promise<Identity>;
   listIdentities(token: string, opts?: ListOptions): Promise<ListResult<Identity>>;
   listDomains(token: string, opts?: ListOptions): Promise<ListResult<Domain>>;
   listAssistants(token: string, opts?: ListOptions): Promise<ListResult<Assistant>>;
@@ -119,7 +122,7 @@ const paths = {
 /** One request as data: what to send and which answers count as success. */
 interface Call<T> {
   operation: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Encoded path and query, relative to the base URL. */
   path: string;
   body?: unknown;
@@ -410,6 +413,24 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
       return send({ operation: 'getIdentity', method: 'GET', path: paths.identity(identityId), okStatuses: [200], schema: Identity }, token, opts);
     },
 
+    async updateIdentity(token, identityId, body, opts = {}) {
+      const { idempotencyKey, ...callOpts } = opts;
+      return send(
+        {
+          operation: 'updateIdentity',
+          method: 'PATCH',
+          path: paths.identity(identityId),
+          body,
+          // A PATCH repeats harmlessly; the key only lets a server that keeps keys replay its answer.
+          ...(idempotencyKey !== undefined && { idempotencyKey: requireKey(idempotencyKey) }),
+          okStatuses: [200],
+          schema: Identity,
+        },
+        token,
+        callOpts,
+      );
+    },
+
     async listIdentities(token, opts) {
       return listAll('listIdentities', paths.identities, Identity, token, opts);
     },
@@ -463,4 +484,12 @@ export function missingReferenceOfCreate(error: PlatformError): 'domain_id' | 'a
 export function conflictIsSameDecision(error: PlatformError, decision: 'approve' | 'reject'): boolean {
   const state = decision === 'approve' ? 'approved' : 'rejected';
   return error.kind === 'conflict' && error.detail !== undefined && new RegExp(`already ${state}\\b`, 'i').test(error.detail);
+}
+
+/**
+ * What a 404 from updateIdentity is about. Assumed, as for create: the detail names it,
+ * "Assistant not found" for a missing assistant_id, otherwise the identity itself.
+ */
+export function missingReferenceOfUpdate(error: PlatformError): 'identity' | 'assistant_id' {
+  return error.detail !== undefined && /assistant/i.test(error.detail) ? 'assistant_id' : 'identity';
 }

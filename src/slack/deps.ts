@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
+import type { IdentityCache } from '../identities/identity-cache.ts';
 import type { Logger } from '../logger.ts';
 import type { IdentitiesApi } from '../platform/identities-api.ts';
 import type { LinkCache } from '../workspaces/links.ts';
@@ -23,4 +24,6 @@ export interface SlackDeps {
   workspace: WorkspaceDeps;
   /** Pokes the background job worker after enqueueing work. */
   wake: () => void;
+  /** The approval intake's identities; an edit replaces its entry so the next approval goes to the new channel. */
+  identityCache: IdentityCache;
 }

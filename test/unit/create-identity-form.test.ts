@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDraft, validateDraft } from '../../src/slack/create-identity/form.ts';
+import { readDraft, validateDraft, validateEditDraft } from '../../src/slack/create-identity/form.ts';
 import type { FormDraft } from '../../src/slack/create-identity/views.ts';
 
 const DOMAIN = { value: '3c90c3cc-0d44-4b50-8888-8dd25736052a', label: 'acme.com' };
@@ -20,8 +20,23 @@ describe('readDraft', () => {
       approvers: { approvers: { type: 'multi_users_select', selected_users: ['U1', 'U2'] } },
       thread_depth: { thread_depth: { type: 'number_input', value: '5' } },
       reply_to: { reply_to: { type: 'email_text_input', value: null } },
+      required_approvals: { required_approvals: { type: 'number_input', value: '2' } },
+      remind_after: { remind_after: { type: 'number_input', value: '30' } },
+      escalate_to: { escalate_to: { type: 'multi_users_select', selected_users: ['U3'] } },
+      undo_seconds: { undo_seconds: { type: 'number_input', value: '15' } },
     });
-    expect(draft).toMatchObject({ domain: DOMAIN, localPart: 'support', approvalChannelId: 'C1', approverUserIds: ['U1', 'U2'], threadDepth: '5', replyTo: undefined });
+    expect(draft).toMatchObject({
+      domain: DOMAIN,
+      localPart: 'support',
+      approvalChannelId: 'C1',
+      approverUserIds: ['U1', 'U2'],
+      threadDepth: '5',
+      replyTo: undefined,
+      requiredApprovals: '2',
+      remindAfter: '30',
+      escalationUserIds: ['U3'],
+      undoSeconds: '15',
+    });
   });
 
   it('tolerates values of the wrong shape instead of throwing', () => {
@@ -46,8 +61,21 @@ describe('validateDraft', () => {
         threadDepth: 10,
         signatureText: null,
         signatureHtml: null,
+        settings: { requiredApprovals: 1, remindAfterMinutes: null, escalationUserIds: [], undoSeconds: 0 },
       },
     });
+  });
+
+  it('reads the approval settings, defaults when left empty', () => {
+    const result = validateDraft({ ...good, approverUserIds: ['U1', 'U2'], requiredApprovals: '2', remindAfter: ' 45 ', escalationUserIds: ['U9', 'U9'], undoSeconds: '300' });
+    expect(result.ok && result.form.settings).toEqual({ requiredApprovals: 2, remindAfterMinutes: 45, escalationUserIds: ['U9'], undoSeconds: 300 });
+    const empty = validateDraft({ ...good, requiredApprovals: '', remindAfter: '', undoSeconds: '' });
+    expect(empty.ok && empty.form.settings).toEqual({ requiredApprovals: 1, remindAfterMinutes: null, escalationUserIds: [], undoSeconds: 0 });
+  });
+
+  it('checks the edit form the same way, without the address', () => {
+    expect(validateEditDraft({ ...good, domain: undefined, localPart: undefined })).toMatchObject({ ok: true, values: { displayName: 'Acme Support', approvalChannelId: 'C0123' } });
+    expect(validateEditDraft({ ...good, requiredApprovals: '3' })).toMatchObject({ ok: false, errors: { required_approvals: expect.stringMatching(/needs approvers/) } });
   });
 
   it.each<[string, FormDraft, Record<string, RegExp>]>([
@@ -68,6 +96,16 @@ describe('validateDraft', () => {
     ['an oversize signature', { ...good, signatureHtml: 'x'.repeat(3001) }, { signature_html: /At most 3000/ }],
     ['too many approvers', { ...good, approverUserIds: Array.from({ length: 21 }, (_, i) => `U${i}`) }, { approvers: /at most 20/ }],
     ['an assistant that is not an id', { ...good, assistant: { value: 'x', label: 'x' } }, { assistant: /not one of/ }],
+    ['approvals required of 0', { ...good, requiredApprovals: '0' }, { required_approvals: /whole number from 1 to 5/ }],
+    ['approvals required of 6', { ...good, approverUserIds: Array.from({ length: 6 }, (_, i) => `U${i}`), requiredApprovals: '6' }, { required_approvals: /from 1 to 5/ }],
+    ['approvals required above 1 without approvers', { ...good, requiredApprovals: '2' }, { required_approvals: /needs approvers/ }],
+    ['more approvals required than approvers', { ...good, approverUserIds: ['U1', 'U2'], requiredApprovals: '3' }, { required_approvals: /number of approvers \(2\)/ }],
+    ['a reminder of 0 minutes', { ...good, remindAfter: '0' }, { remind_after: /1 or more/ }],
+    ['a fractional reminder', { ...good, remindAfter: '1.5' }, { remind_after: /whole number of minutes/ }],
+    ['too many people to escalate to', { ...good, escalationUserIds: Array.from({ length: 21 }, (_, i) => `U${i}`) }, { escalate_to: /at most 20/ }],
+    ['escalating to something that is not a person', { ...good, escalationUserIds: ['C123'] }, { escalate_to: /people from this workspace/ }],
+    ['an undo window of 301 seconds', { ...good, undoSeconds: '301' }, { undo_seconds: /from 0 to 300/ }],
+    ['a negative undo window', { ...good, undoSeconds: '-5' }, { undo_seconds: /from 0 to 300/ }],
   ])('rejects %s with a message on that field', (_name, draft, expected) => {
     const result = validateDraft(draft);
     expect(result.ok).toBe(false);

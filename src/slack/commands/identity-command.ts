@@ -7,6 +7,7 @@ import { describeSlackError, viewsOpenFailureText } from '../slack-errors.ts';
 import { encodeMetadata } from '../create-identity/metadata.ts';
 import { blockedView, TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT, TOKEN_UNREADABLE_TEXT } from '../create-identity/replies.ts';
 import { createIdentityModal } from '../create-identity/views.ts';
+import { openEditPicker } from '../edit-identity/listeners.ts';
 import { helpMessage, listMessage } from './messages.ts';
 import { connectionStatus, openConnect, runDisconnect } from '../workspace/connect.ts';
 import { mayCreateIdentities } from '../workspace/permissions.ts';
@@ -56,6 +57,10 @@ async function dispatch(
     case 'create':
       await ack();
       await openCreateModal(deps, client, command, respond);
+      return;
+    case 'edit':
+      await ack();
+      await openEditPicker(deps, client, command, respond);
       return;
     case 'list':
       await ack();

@@ -1,7 +1,8 @@
 import type { types as slack } from '@slack/bolt';
 import type { ListedIdentity, ListIdentitiesResult } from '../../identities/list-identities.ts';
 import { TOKEN_MISSING_TEXT, TOKEN_REJECTED_TEXT } from '../create-identity/replies.ts';
-import { channelMention, context, escapeMrkdwn, section, userMention } from '../blocks/text.ts';
+import { channelMention, context, escapeMrkdwn, plain, section, userMention } from '../blocks/text.ts';
+import { EDIT_OPEN_ACTION } from '../edit-identity/views.ts';
 
 export interface EphemeralMessage {
   response_type: 'ephemeral';
@@ -13,7 +14,8 @@ const ephemeral = (text: string, blocks: slack.KnownBlock[]): EphemeralMessage =
 
 const USAGE = [
   '`/identity` or `/identity new`: create an email identity and choose its approval channel',
-  '`/identity list`: the identities of this workspace and where their drafts are approved',
+  '`/identity list`: the identities of this workspace and where their drafts are approved, each with an Edit button',
+  '`/identity edit`: change an identity: its approval channel, approvers, approval settings, name, assistant, reply-to, signatures',
   '`/identity connect`: (admins) link this Slack workspace to a platform workspace with its API token, and choose who may create identities',
   '`/identity disconnect`: (admins) remove this workspace’s platform token',
   '`/identity help`: this message',
@@ -25,9 +27,14 @@ export function helpMessage(unknownSubcommand: string | undefined, status: strin
   return ephemeral(`${text}\n${status}`, [section(text), context(status)]);
 }
 
-/** Lines per section and sections per message, inside Slack's 3000-char and 50-block limits. */
+/**
+ * Inside Slack's 50-block limit: the first identities get a section each with an Edit
+ * button beside them, the rest share sections of ten lines (3000 chars) without one.
+ */
+const WITH_BUTTONS = 30;
 const LINES_PER_SECTION = 10;
-const MAX_SECTIONS = 40;
+/** Blocks for identities; the rest of the 50 is for the intro, a warning and the notes. */
+const IDENTITY_BLOCKS = 46;
 
 function line(i: ListedIdentity): string {
   const approvers = i.approverUserIds.length > 0 ? ` · approvers: ${i.approverUserIds.slice(0, 10).map(userMention).join(' ')}` : '';
@@ -35,9 +42,16 @@ function line(i: ListedIdentity): string {
 }
 
 function identitySections(list: ListedIdentity[]): { blocks: slack.KnownBlock[]; shown: number } {
-  const blocks: slack.KnownBlock[] = [];
-  const shown = Math.min(list.length, LINES_PER_SECTION * MAX_SECTIONS);
-  for (let i = 0; i < shown; i += LINES_PER_SECTION) blocks.push(section(list.slice(i, i + LINES_PER_SECTION).map(line).join('\n')));
+  const blocks: slack.KnownBlock[] = list.slice(0, WITH_BUTTONS).map((i) => ({
+    ...section(line(i)),
+    block_id: `identity_${i.id}`.slice(0, 255),
+    accessory: { type: 'button', action_id: EDIT_OPEN_ACTION, text: plain('Edit', 75), value: i.id },
+  }));
+  let shown = blocks.length;
+  while (shown < list.length && blocks.length < IDENTITY_BLOCKS) {
+    blocks.push(section(list.slice(shown, shown + LINES_PER_SECTION).map(line).join('\n')));
+    shown = Math.min(list.length, shown + LINES_PER_SECTION);
+  }
   return { blocks, shown };
 }
 
@@ -58,6 +72,7 @@ export function listMessage(result: ListIdentitiesResult): EphemeralMessage {
   }
   const { blocks, shown } = identitySections(result.identities);
   if (result.identities.length > shown) notes.unshift(`…and ${result.identities.length - shown} more.`);
+  if (result.identities.length > WITH_BUTTONS) notes.push('`/identity edit` finds any identity by its address.');
   if (result.truncated) notes.push('The platform returned more identities than this list can show.');
   const intro = `Email identities approved in this workspace (${result.identities.length}):`;
   return ephemeral(intro, [section(intro), ...blocks, ...(notes.length > 0 ? [context(notes.join(' '))] : [])]);

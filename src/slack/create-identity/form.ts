@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { storableText } from '../../db/text.ts';
-import { Field, type FieldId, type FormDraft, LIMITS, THREAD_DEPTH } from './views.ts';
+import type { IdentityValues } from '../../identities/identity-values.ts';
+import { Field, type FieldId, type FormDraft, LIMITS, REQUIRED_APPROVALS, THREAD_DEPTH, UNDO_SECONDS } from './views.ts';
 
 /** The subset of Slack's view.state.values we read; unknown keys are ignored. */
 const textValue = z.object({ value: z.string().nullish() }).partial();
@@ -44,6 +45,10 @@ export function readDraft(stateValues: unknown): FormDraft {
     assistant: select(Field.assistant),
     approvalChannelId: pick(stateValues, Field.approvalChannel, conversationValue)?.selected_conversation ?? undefined,
     approverUserIds: pick(stateValues, Field.approvers, usersValue)?.selected_users ?? undefined,
+    requiredApprovals: text(Field.requiredApprovals),
+    remindAfter: text(Field.remindAfter),
+    escalationUserIds: pick(stateValues, Field.escalateTo, usersValue)?.selected_users ?? undefined,
+    undoSeconds: text(Field.undoSeconds),
     replyTo: text(Field.replyTo),
     threadDepth: text(Field.threadDepth),
     signatureText: text(Field.signatureText),
@@ -51,17 +56,9 @@ export function readDraft(stateValues: unknown): FormDraft {
   };
 }
 
-export interface CreateIdentityForm {
+export interface CreateIdentityForm extends IdentityValues {
   domainId: string;
   localPart: string;
-  displayName: string;
-  assistantId: string | null;
-  approvalChannelId: string;
-  approverUserIds: string[];
-  replyTo: string | null;
-  threadDepth: number;
-  signatureText: string | null;
-  signatureHtml: string | null;
 }
 
 export type FieldErrors = Partial<Record<FieldId, string>>;
@@ -69,6 +66,78 @@ export type FieldErrors = Partial<Record<FieldId, string>>;
 const uuid = z.uuid();
 const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._+-]{0,62}[a-z0-9])?$/i;
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
+
+/** A whole number typed into a number input: digits only, as Number() would also take "0x10" or "1e1". */
+function wholeNumber(value: string | undefined, fallback: number): number {
+  const t = nonEmpty(value);
+  if (t === undefined) return fallback;
+  return /^\d{1,6}$/.test(t) ? Number(t) : NaN;
+}
+
+const inRange = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+
+function people(ids: string[] | undefined, limit: number, errors: FieldErrors, field: FieldId): string[] {
+  const unique = [...new Set(ids ?? [])];
+  if (unique.length > limit) errors[field] = `Choose at most ${limit} people.`;
+  else if (unique.some((u) => !SLACK_USER_ID.test(u))) errors[field] = 'Choose people from this workspace.';
+  return unique;
+}
+
+/** Everything but the address, which only creation asks for; errors are added to `errors`. */
+function validateValues(draft: FormDraft, errors: FieldErrors): IdentityValues | undefined {
+  const displayName = nonEmpty(draft.displayName);
+  if (!displayName) errors.display_name = 'Enter a display name.';
+  else if (displayName.length > LIMITS.displayName) errors.display_name = `At most ${LIMITS.displayName} characters.`;
+
+  const assistantId = draft.assistant?.value ?? null;
+  if (assistantId !== null && !uuid.safeParse(assistantId).success) errors.assistant = 'That assistant is not one of the workspace’s assistants.';
+
+  const channelId = draft.approvalChannelId;
+  if (!channelId) errors.approval_channel = 'Choose the channel where drafts will be approved.';
+  else if (!/^[CG][A-Z0-9]+$/.test(channelId)) errors.approval_channel = 'Choose a channel; direct messages cannot be approval channels.';
+
+  const approvers = people(draft.approverUserIds, LIMITS.approvers, errors, Field.approvers);
+
+  const required = wholeNumber(draft.requiredApprovals, REQUIRED_APPROVALS.default);
+  if (!inRange(required, REQUIRED_APPROVALS.min, REQUIRED_APPROVALS.max)) errors.required_approvals = `Enter a whole number from ${REQUIRED_APPROVALS.min} to ${REQUIRED_APPROVALS.max}.`;
+  else if (required > 1 && approvers.length === 0) errors.required_approvals = 'More than one approval needs approvers: choose them under Approvers, or enter 1.';
+  else if (required > approvers.length && approvers.length > 0)
+    errors.required_approvals = `At most the number of approvers (${approvers.length}): choose more approvers, or enter a smaller number.`;
+
+  const remindText = nonEmpty(draft.remindAfter);
+  const remind = remindText === undefined ? null : wholeNumber(remindText, NaN);
+  if (remind !== null && !(Number.isInteger(remind) && remind >= 1)) errors.remind_after = 'Enter a whole number of minutes, 1 or more, or leave it empty for no reminders.';
+
+  const escalation = people(draft.escalationUserIds, LIMITS.escalationUsers, errors, Field.escalateTo);
+
+  const undo = wholeNumber(draft.undoSeconds, UNDO_SECONDS.default);
+  if (!inRange(undo, UNDO_SECONDS.min, UNDO_SECONDS.max)) errors.undo_seconds = `Enter a whole number of seconds from ${UNDO_SECONDS.min} to ${UNDO_SECONDS.max}.`;
+
+  const replyTo = nonEmpty(draft.replyTo) ?? null;
+  if (replyTo !== null && (replyTo.length > LIMITS.replyTo || !email.safeParse(replyTo).success))
+    errors.reply_to = 'Enter a valid email address, like help@acme.com.';
+
+  const depth = wholeNumber(draft.threadDepth, THREAD_DEPTH.default);
+  if (!inRange(depth, THREAD_DEPTH.min, THREAD_DEPTH.max)) errors.thread_depth = `Enter a whole number from ${THREAD_DEPTH.min} to ${THREAD_DEPTH.max}.`;
+
+  const signatureText = nonEmpty(draft.signatureText) ?? null;
+  if (signatureText !== null && signatureText.length > LIMITS.signature) errors.signature_text = `At most ${LIMITS.signature} characters.`;
+  const signatureHtml = nonEmpty(draft.signatureHtml) ?? null;
+  if (signatureHtml !== null && signatureHtml.length > LIMITS.signature) errors.signature_html = `At most ${LIMITS.signature} characters.`;
+
+  if (Object.keys(errors).length > 0 || !displayName || !channelId) return undefined;
+  return {
+    displayName,
+    assistantId,
+    approvalChannelId: channelId,
+    approverUserIds: approvers,
+    replyTo,
+    threadDepth: depth,
+    signatureText,
+    signatureHtml,
+    settings: { requiredApprovals: required, remindAfterMinutes: remind, escalationUserIds: escalation, undoSeconds: undo },
+  };
+}
 
 /** Checks a draft the way the platform will, so most mistakes are caught before any API call. */
 export function validateDraft(draft: FormDraft): { ok: true; form: CreateIdentityForm } | { ok: false; errors: FieldErrors } {
@@ -85,50 +154,14 @@ export function validateDraft(draft: FormDraft): { ok: true; form: CreateIdentit
   else if (!LOCAL_PART.test(localPart) || localPart.includes('..'))
     errors.local_part = 'Use letters, digits and . _ + - only, starting and ending with a letter or digit.';
 
-  const displayName = nonEmpty(draft.displayName);
-  if (!displayName) errors.display_name = 'Enter a display name.';
-  else if (displayName.length > LIMITS.displayName) errors.display_name = `At most ${LIMITS.displayName} characters.`;
+  const values = validateValues(draft, errors);
+  if (!values || !domainId || !localPart) return { ok: false, errors };
+  return { ok: true, form: { domainId, localPart, ...values } };
+}
 
-  const assistantId = draft.assistant?.value ?? null;
-  if (assistantId !== null && !uuid.safeParse(assistantId).success) errors.assistant = 'That assistant is not one of the workspace’s assistants.';
-
-  const channelId = draft.approvalChannelId;
-  if (!channelId) errors.approval_channel = 'Choose the channel where drafts will be approved.';
-  else if (!/^[CG][A-Z0-9]+$/.test(channelId)) errors.approval_channel = 'Choose a channel; direct messages cannot be approval channels.';
-
-  const approvers = [...new Set(draft.approverUserIds ?? [])];
-  if (approvers.length > LIMITS.approvers) errors.approvers = `Choose at most ${LIMITS.approvers} people.`;
-  else if (approvers.some((u) => !SLACK_USER_ID.test(u))) errors.approvers = 'Choose people from this workspace.';
-
-  const replyTo = nonEmpty(draft.replyTo) ?? null;
-  if (replyTo !== null && (replyTo.length > LIMITS.replyTo || !email.safeParse(replyTo).success))
-    errors.reply_to = 'Enter a valid email address, like help@acme.com.';
-
-  const depthText = nonEmpty(draft.threadDepth);
-  // Digits only: Number() would also take "0x10" or "1e1", which a number_input cannot show back.
-  const depth = depthText === undefined ? THREAD_DEPTH.default : /^\d{1,4}$/.test(depthText) ? Number(depthText) : NaN;
-  if (!Number.isInteger(depth) || depth < THREAD_DEPTH.min || depth > THREAD_DEPTH.max)
-    errors.thread_depth = `Enter a whole number from ${THREAD_DEPTH.min} to ${THREAD_DEPTH.max}.`;
-
-  const signatureText = nonEmpty(draft.signatureText) ?? null;
-  if (signatureText !== null && signatureText.length > LIMITS.signature) errors.signature_text = `At most ${LIMITS.signature} characters.`;
-  const signatureHtml = nonEmpty(draft.signatureHtml) ?? null;
-  if (signatureHtml !== null && signatureHtml.length > LIMITS.signature) errors.signature_html = `At most ${LIMITS.signature} characters.`;
-
-  if (Object.keys(errors).length > 0 || !domainId || !localPart || !displayName || !channelId) return { ok: false, errors };
-  return {
-    ok: true,
-    form: {
-      domainId,
-      localPart,
-      displayName,
-      assistantId,
-      approvalChannelId: channelId,
-      approverUserIds: approvers,
-      replyTo,
-      threadDepth: depth,
-      signatureText,
-      signatureHtml,
-    },
-  };
+/** The edit form's check: the same as creation's, without the address. */
+export function validateEditDraft(draft: FormDraft): { ok: true; values: IdentityValues } | { ok: false; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const values = validateValues(draft, errors);
+  return values ? { ok: true, values } : { ok: false, errors };
 }

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { createIdentity, type CreateIdentityOutcome } from '../../identities/create-identity.ts';
+import { within } from '../ack-budget.ts';
 import { slackChannelAccess } from '../channel-access.ts';
 import type { SlackDeps } from '../deps.ts';
 import { teamOf, viewSubmissionSchema } from '../payloads.ts';
@@ -13,19 +14,6 @@ import { findLink, rememberPlatformWorkspace, tokenStatusOfLink } from '../../wo
 import { updateView } from '../web-api-calls.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
-
-/** Resolves with the work's result, or with undefined when the budget runs out first. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): void {
   app.view(CREATE_IDENTITY_CALLBACK, async ({ ack, body, client, logger }) => {

@@ -1,8 +1,11 @@
 import type { types as slack } from '@slack/bolt';
+import { DEFAULT_APPROVAL_SETTINGS, SETTING_LIMITS } from '../../identities/approval-settings.ts';
 import { channelMention, context, escapeMrkdwn, plain, section, clip, userMention } from '../blocks/text.ts';
 
 export const CREATE_IDENTITY_CALLBACK = 'identity_create';
 export const CREATE_IDENTITY_PROGRESS_CALLBACK = 'identity_create_progress';
+/** The same form, editing an existing identity. */
+export const EDIT_IDENTITY_CALLBACK = 'identity_edit';
 
 /** Block ids of the create-identity modal; each input's action id is the same string. */
 export const Field = {
@@ -12,6 +15,10 @@ export const Field = {
   assistant: 'assistant',
   approvalChannel: 'approval_channel',
   approvers: 'approvers',
+  requiredApprovals: 'required_approvals',
+  remindAfter: 'remind_after',
+  escalateTo: 'escalate_to',
+  undoSeconds: 'undo_seconds',
   replyTo: 'reply_to',
   threadDepth: 'thread_depth',
   signatureText: 'signature_text',
@@ -20,7 +27,9 @@ export const Field = {
 export type FieldId = (typeof Field)[keyof typeof Field];
 
 export const THREAD_DEPTH = { min: 0, max: 100, default: 10 } as const;
-export const LIMITS = { localPart: 64, displayName: 200, replyTo: 254, signature: 3000, approvers: 20 } as const;
+export const LIMITS = { localPart: 64, displayName: 200, replyTo: 254, signature: 3000, approvers: 20, escalationUsers: SETTING_LIMITS.escalationUsers } as const;
+export const REQUIRED_APPROVALS = { ...SETTING_LIMITS.requiredApprovals, default: DEFAULT_APPROVAL_SETTINGS.requiredApprovals } as const;
+export const UNDO_SECONDS = { ...SETTING_LIMITS.undoSeconds, default: DEFAULT_APPROVAL_SETTINGS.undoSeconds } as const;
 
 export interface SelectedOption {
   value: string;
@@ -35,6 +44,10 @@ export interface FormDraft {
   assistant?: SelectedOption | undefined;
   approvalChannelId?: string | undefined;
   approverUserIds?: string[] | undefined;
+  requiredApprovals?: string | undefined;
+  remindAfter?: string | undefined;
+  escalationUserIds?: string[] | undefined;
+  undoSeconds?: string | undefined;
   replyTo?: string | undefined;
   threadDepth?: string | undefined;
   signatureText?: string | undefined;
@@ -48,6 +61,8 @@ export interface CreateIdentityModalInput {
   /** Shown above the form, e.g. why the last attempt failed. */
   notice?: string | undefined;
   privateMetadata: string;
+  /** Editing an existing identity: its address is shown, not asked for (it cannot change). */
+  editing?: { emailAddress: string } | undefined;
 }
 
 const option = (o: SelectedOption): slack.PlainTextOption => ({ text: plain(o.label, 75), value: o.value });
@@ -77,12 +92,81 @@ function textInput(
 
 const isChannelId = (id: string | undefined): id is string => id !== undefined && /^[CG][A-Z0-9]+$/.test(id);
 
-export function createIdentityModal(input: CreateIdentityModalInput): slack.ModalView {
-  const d = input.draft ?? {};
-  const channel = d.approvalChannelId ?? (isChannelId(input.originChannelId) ? input.originChannelId : undefined);
-  const blocks: slack.KnownBlock[] = [];
-  if (input.notice) blocks.push(section(`:warning: ${input.notice}`), { type: 'divider' });
-  blocks.push(
+/** Echo back only what a number_input accepts; anything else was already flagged as an error. */
+function numberInitial(value: string | undefined, min: number, max: number | undefined): string | undefined {
+  if (value === undefined || !/^\d{1,6}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n >= min && (max === undefined || n <= max) ? String(n) : undefined;
+}
+
+function numberInput(
+  blockId: FieldId,
+  label: string,
+  opts: { optional?: boolean; hint: string; min: number; max?: number; initial: string | undefined; placeholder?: string },
+): slack.InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: opts.optional ?? false,
+    label: plain(label),
+    hint: plain(opts.hint, 2000),
+    element: {
+      type: 'number_input',
+      action_id: blockId,
+      is_decimal_allowed: false,
+      min_value: String(opts.min),
+      ...(opts.max !== undefined ? { max_value: String(opts.max) } : {}),
+      ...(opts.placeholder ? { placeholder: plain(opts.placeholder, 150) } : {}),
+      ...(opts.initial !== undefined ? { initial_value: opts.initial } : {}),
+    },
+  };
+}
+
+/** The approval settings, beside Approvers; labels are part of the public interface. */
+function settingsBlocks(d: FormDraft): slack.KnownBlock[] {
+  return [
+    numberInput(Field.requiredApprovals, 'Approvals required', {
+      hint: `How many different approvers must approve a reply before it is sent (${REQUIRED_APPROVALS.min}–${REQUIRED_APPROVALS.max}); more than 1 needs approvers chosen above.`,
+      min: REQUIRED_APPROVALS.min,
+      max: REQUIRED_APPROVALS.max,
+      initial: numberInitial(d.requiredApprovals, REQUIRED_APPROVALS.min, REQUIRED_APPROVALS.max) ?? String(REQUIRED_APPROVALS.default),
+    }),
+    numberInput(Field.remindAfter, 'Remind after (minutes)', {
+      optional: true,
+      hint: 'Remind the approvers when a draft has waited this long, and again each time it passes. Leave empty for no reminders.',
+      min: 1,
+      initial: numberInitial(d.remindAfter, 1, undefined),
+      placeholder: 'No reminders',
+    }),
+    {
+      type: 'input',
+      block_id: Field.escalateTo,
+      optional: true,
+      label: plain('Escalate to'),
+      hint: plain('People who get a direct message with a draft that is still waiting late, and can decide it there.'),
+      element: {
+        type: 'multi_users_select',
+        action_id: Field.escalateTo,
+        max_selected_items: LIMITS.escalationUsers,
+        placeholder: plain('Nobody'),
+        ...(d.escalationUserIds && d.escalationUserIds.length > 0 ? { initial_users: d.escalationUserIds.slice(0, LIMITS.escalationUsers) } : {}),
+      },
+    },
+    numberInput(Field.undoSeconds, 'Undo window (seconds)', {
+      hint: `After Approve, how long a reply waits, and can be undone, before it is sent (${UNDO_SECONDS.min}–${UNDO_SECONDS.max}).`,
+      min: UNDO_SECONDS.min,
+      max: UNDO_SECONDS.max,
+      initial: numberInitial(d.undoSeconds, UNDO_SECONDS.min, UNDO_SECONDS.max) ?? String(UNDO_SECONDS.default),
+    }),
+  ];
+}
+
+/** Where the address goes: asked for when creating, shown when editing. */
+function addressBlocks(input: CreateIdentityModalInput, d: FormDraft): slack.KnownBlock[] {
+  if (input.editing) {
+    return [section(`*Address:* ${escapeMrkdwn(clip(input.editing.emailAddress, 320))}`), context('The address cannot be changed.')];
+  }
+  return [
     {
       type: 'input',
       block_id: Field.domain,
@@ -102,6 +186,16 @@ export function createIdentityModal(input: CreateIdentityModalInput): slack.Moda
       maxLength: LIMITS.localPart,
       hint: 'Letters, digits, and . _ + - (not at the start or end).',
     }),
+  ];
+}
+
+export function createIdentityModal(input: CreateIdentityModalInput): slack.ModalView {
+  const d = input.draft ?? {};
+  const channel = d.approvalChannelId ?? (isChannelId(input.originChannelId) ? input.originChannelId : undefined);
+  const blocks: slack.KnownBlock[] = [];
+  if (input.notice) blocks.push(section(`:warning: ${input.notice}`), { type: 'divider' });
+  blocks.push(
+    ...addressBlocks(input, d),
     textInput(Field.displayName, 'Display name', {
       placeholder: 'Acme Support',
       initial: d.displayName,
@@ -146,9 +240,10 @@ export function createIdentityModal(input: CreateIdentityModalInput): slack.Moda
         action_id: Field.approvers,
         max_selected_items: LIMITS.approvers,
         placeholder: plain('Anyone in the channel'),
-        ...(d.approverUserIds && d.approverUserIds.length > 0 ? { initial_users: d.approverUserIds } : {}),
+        ...(d.approverUserIds && d.approverUserIds.length > 0 ? { initial_users: d.approverUserIds.slice(0, LIMITS.approvers) } : {}),
       },
     },
+    ...settingsBlocks(d),
     {
       type: 'input',
       block_id: Field.replyTo,
@@ -192,16 +287,16 @@ export function createIdentityModal(input: CreateIdentityModalInput): slack.Moda
   );
   return {
     type: 'modal',
-    callback_id: CREATE_IDENTITY_CALLBACK,
+    callback_id: input.editing ? EDIT_IDENTITY_CALLBACK : CREATE_IDENTITY_CALLBACK,
     private_metadata: input.privateMetadata,
-    title: plain('New email identity', 24),
-    submit: plain('Create', 24),
+    title: plain(input.editing ? 'Edit email identity' : 'New email identity', 24),
+    submit: plain(input.editing ? 'Save' : 'Create', 24),
     close: plain('Cancel', 24),
     blocks,
   };
 }
 
-function infoModal(title: string, blocks: slack.KnownBlock[], privateMetadata = ''): slack.ModalView {
+export function infoModal(title: string, blocks: slack.KnownBlock[], privateMetadata = ''): slack.ModalView {
   return {
     type: 'modal',
     callback_id: CREATE_IDENTITY_PROGRESS_CALLBACK,

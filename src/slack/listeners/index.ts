@@ -7,6 +7,7 @@ import { registerIdentityCommand } from '../commands/identity-command.ts';
 import { registerCreateIdentityOptions } from '../create-identity/options.ts';
 import { registerCreateIdentitySubmission } from '../create-identity/submit.ts';
 import type { SlackDeps } from '../deps.ts';
+import { registerEditIdentityListeners } from '../edit-identity/listeners.ts';
 import { registerInstallEvents } from '../workspace/install-events.ts';
 import { registerWorkspaceListeners } from '../workspace/connect.ts';
 
@@ -15,6 +16,7 @@ export function registerListeners(app: App, deps: SlackDeps & { tenancy: Tenancy
   registerIdentityCommand(app, deps);
   registerCreateIdentityOptions(app, deps);
   registerCreateIdentitySubmission(app, deps);
+  registerEditIdentityListeners(app, deps);
   registerApprovalListeners(app, { db: deps.db, logger: deps.logger, wake: deps.wake, metrics: deps.metrics });
   registerWorkspaceListeners(app, deps.workspace);
   if (deps.tenancy.installations) registerInstallEvents(app, { installations: deps.tenancy.installations, logger: deps.logger });
