@@ -21,6 +21,7 @@ import {
   ValidationErrorBody,
   type Decision,
   type IdentityCreate,
+  type IdentityUpdate,
   type ValidationIssue,
 } from './schemas.ts';
 
@@ -76,6 +77,8 @@ export interface ListResult<T> {
 export interface IdentitiesApi {
   createIdentity(token: string, body: IdentityCreate, opts: CallOptions & { idempotencyKey: string }): Promise<Identity>;
   getIdentity(token: string, identityId: string, opts?: CallOptions): Promise<Identity>;
+  /** PATCH: only the fields in `body` change; an approval_channel in it replaces the stored one whole. */
+  updateIdentity(token: string, identityId: string, body: IdentityUpdate, opts?: CallOptions & { idempotencyKey?: string }): Promise<Identity>;
   listIdentities(token: string, opts?: ListOptions): Promise<ListResult<Identity>>;
   listDomains(token: string, opts?: ListOptions): Promise<ListResult<Domain>>;
   listAssistants(token: string, opts?: ListOptions): Promise<ListResult<Assistant>>;
@@ -117,7 +120,7 @@ const paths = {
 /** One request as data: what to send and which answers count as success. */
 interface Call<T> {
   operation: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Encoded path and query, relative to the base URL. */
   path: string;
   body?: unknown;
@@ -403,6 +406,24 @@ export function createIdentitiesApi(options: IdentitiesApiOptions): IdentitiesAp
 
     async getIdentity(token, identityId, opts) {
       return send({ operation: 'getIdentity', method: 'GET', path: paths.identity(identityId), okStatuses: [200], schema: Identity }, token, opts);
+    },
+
+    async updateIdentity(token, identityId, body, opts = {}) {
+      const { idempotencyKey, ...callOpts } = opts;
+      return send(
+        {
+          operation: 'updateIdentity',
+          method: 'PATCH',
+          path: paths.identity(identityId),
+          body,
+          // A PATCH repeats harmlessly; the key only lets a server that keeps keys replay its answer.
+          ...(idempotencyKey !== undefined && { idempotencyKey: requireKey(idempotencyKey) }),
+          okStatuses: [200],
+          schema: Identity,
+        },
+        token,
+        callOpts,
+      );
     },
 
     async listIdentities(token, opts) {

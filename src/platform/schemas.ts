@@ -69,6 +69,22 @@ export const IdentityCreate = z.object({
 });
 export type IdentityCreate = z.infer<typeof IdentityCreate>;
 
+/**
+ * Request body of PATCH /v1/identities/{id} (assumed, see the contract): only the
+ * fields to change. approval_channel replaces the stored one whole, so it carries
+ * every key to keep, including other front ends' keys this app does not know.
+ */
+export const IdentityUpdate = z.object({
+  display_name: z.string().optional(),
+  assistant_id: Id.nullable().optional(),
+  reply_to_email: z.string().nullable().optional(),
+  signature_text: z.string().nullable().optional(),
+  signature_html: z.string().nullable().optional(),
+  thread_history_depth: z.number().int().optional(),
+  approval_channel: ApprovalChannel.loose().optional(),
+});
+export type IdentityUpdate = z.infer<typeof IdentityUpdate>;
+
 /** Response of the identity endpoints: every field required, some nullable (published reference). */
 export const Identity = z.object({
   id: Id,

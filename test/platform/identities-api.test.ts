@@ -105,6 +105,45 @@ describe('createIdentity', () => {
   });
 });
 
+describe('updateIdentity', () => {
+  it('sends a PATCH with only the given fields and returns the validated identity', async () => {
+    const api = client();
+    const created = await api.createIdentity(TOKEN, newIdentity(), { idempotencyKey: 'view-1' });
+    const channel = { type: 'slack' as const, team_id: 'T0001', channel_id: 'C0002', channel_name: 'moved', kept_key: 'theirs' };
+    const updated = await api.updateIdentity(TOKEN, created.id, { display_name: 'Help', approval_channel: channel }, { idempotencyKey: 'edit-1' });
+    expect(updated).toMatchObject({ id: created.id, display_name: 'Help', approval_channel: channel });
+    const [sent] = fake.requestsTo('PATCH', `/v1/identities/${created.id}`);
+    expect(sent?.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': 'edit-1' });
+    expect(sent?.body).toEqual({ display_name: 'Help', approval_channel: channel });
+  });
+
+  it('sends no Idempotency-Key unless given one, and maps refusals like the other calls', async () => {
+    const api = client();
+    const created = await api.createIdentity(TOKEN, newIdentity(), { idempotencyKey: 'view-1' });
+    await api.updateIdentity(TOKEN, created.id, { signature_text: 'Bye' });
+    expect(fake.requestsTo('PATCH', '/v1/identities/')[0]?.headers).not.toHaveProperty('idempotency-key');
+    expect(await failure(api.updateIdentity(TOKEN, UNKNOWN_ID, { display_name: 'X' }))).toMatchObject({ kind: 'not_found', status: 404, operation: 'updateIdentity' });
+    const invalid = await failure(api.updateIdentity(TOKEN, created.id, { display_name: '' }));
+    expect(invalid).toMatchObject({ kind: 'validation', issues: [{ loc: ['body', 'display_name'], type: 'string_too_short' }] });
+    fake.failNext('PATCH /v1/identities/{identity_id}', { status: 409, body: { detail: 'Identity changed' } });
+    expect(await failure(api.updateIdentity(TOKEN, created.id, { display_name: 'X' }))).toMatchObject({ kind: 'conflict', detail: 'Identity changed' });
+    fake.failNext('PATCH /v1/identities/{identity_id}', { status: 403 });
+    expect(await failure(api.updateIdentity(TOKEN, created.id, { display_name: 'X' }))).toMatchObject({ kind: 'forbidden' });
+    fake.failNext('PATCH /v1/identities/{identity_id}', { status: 502 });
+    expect(await failure(api.updateIdentity(TOKEN, created.id, { display_name: 'X' }))).toMatchObject({ kind: 'server', retryable: true });
+    fake.revokeToken(TOKEN);
+    expect(await failure(api.updateIdentity(TOKEN, created.id, { display_name: 'X' }))).toMatchObject({ kind: 'unauthorized' });
+  });
+
+  it('retries a 503 and changes the identity once', async () => {
+    const api = client({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } });
+    const created = await api.createIdentity(TOKEN, newIdentity(), { idempotencyKey: 'view-1' });
+    fake.failNext('PATCH /v1/identities/{identity_id}', { status: 503 });
+    expect(await api.updateIdentity(TOKEN, created.id, { thread_history_depth: 3 })).toMatchObject({ thread_history_depth: 3 });
+    expect(fake.requestsTo('PATCH', '/v1/identities/')).toHaveLength(2);
+  });
+});
+
 describe('errors are mapped by status', () => {
   it('401 → unauthorized, with the detail, for an unknown or revoked token', async () => {
     const api = client();

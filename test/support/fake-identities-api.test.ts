@@ -154,6 +154,72 @@ describe('fake Identities API: POST /v1/identities validation (FastAPI shape)', 
   });
 });
 
+describe('fake Identities API: PATCH /v1/identities/{id}', () => {
+  const slack = { type: 'slack', team_id: 'T1', channel_id: 'C1', channel_name: 'approvals', approver_user_ids: ['U1', 'U2'] };
+
+  async function created(): Promise<{ id: string; updated_at: string }> {
+    const res = await call('POST', '/v1/identities', {
+      body: { domain_id: verifiedDomainId(), local_part: 'support', display_name: 'Support', approval_channel: { ...slack, other_front_end: { x: 1 } } },
+    });
+    return res.body as { id: string; updated_at: string };
+  }
+
+  it('changes only the fields sent and replaces approval_channel whole', async () => {
+    const { id } = await created();
+    const res = await call('PATCH', `/v1/identities/${id}`, {
+      body: { signature_text: 'Thanks', approval_channel: { ...slack, channel_id: 'C2', required_approvals: 2, undo_seconds: 30 } },
+    });
+    expect(res.status).toBe(200);
+    const [stored] = fake.identities(TOKEN);
+    expect(stored).toMatchObject({ display_name: 'Support', signature_text: 'Thanks', reply_to_email: null });
+    // The old channel's extra key is gone: nothing was merged.
+    expect(stored?.approval_channel).toEqual({ ...slack, channel_id: 'C2', required_approvals: 2, undo_seconds: 30 });
+    expect(res.body).toEqual(stored);
+  });
+
+  it('validates like POST, refuses keys the contract does not list, and changes nothing', async () => {
+    const { id, updated_at } = await created();
+    const res = await call('PATCH', `/v1/identities/${id}`, {
+      body: {
+        display_name: '',
+        local_part: 'sales',
+        approval_channel: { ...slack, approver_user_ids: ['U1'], required_approvals: 2, remind_after_minutes: 0, undo_seconds: 301, escalation_user_ids: [7] },
+      },
+    });
+    expect(res.status).toBe(422);
+    const issues = (res.body as { detail: { loc: unknown[]; type: string }[] }).detail.map((i) => [i.loc.join('.'), i.type]);
+    expect(issues).toEqual([
+      ['body.display_name', 'string_too_short'],
+      ['body.approval_channel.remind_after_minutes', 'greater_than_equal'],
+      ['body.approval_channel.escalation_user_ids.0', 'string_type'],
+      ['body.approval_channel.undo_seconds', 'less_than_equal'],
+      ['body.approval_channel.required_approvals', 'value_error'],
+      ['body.local_part', 'extra_forbidden'],
+    ]);
+    expect(fake.identities(TOKEN)[0]).toMatchObject({ display_name: 'Support', updated_at });
+  });
+
+  it('answers 404 for an identity of another workspace or an unknown assistant, 422 for a bad id', async () => {
+    const { id } = await created();
+    fake.addWorkspace({ token: 'other' });
+    expect(await call('PATCH', `/v1/identities/${id}`, { body: { display_name: 'X' }, token: 'other' })).toMatchObject({ status: 404, body: { detail: 'Identity not found' } });
+    expect(await call('PATCH', `/v1/identities/${id}`, { body: { assistant_id: '00000000-0000-4000-8000-000000000000' } })).toMatchObject({
+      status: 404,
+      body: { detail: 'Assistant not found' },
+    });
+    expect(await call('PATCH', '/v1/identities/nope', { body: {} })).toMatchObject({ status: 422, body: { detail: [{ loc: ['path', 'identity_id'] }] } });
+    expect(fake.identities(TOKEN)[0]?.display_name).toBe('Support');
+  });
+
+  it('is recorded, and takes injected faults without changing anything', async () => {
+    const { id } = await created();
+    fake.failNext('PATCH /v1/identities/{identity_id}', { status: 409, body: { detail: 'Identity changed' } });
+    expect(await call('PATCH', `/v1/identities/${id}`, { body: { display_name: 'New' } })).toMatchObject({ status: 409 });
+    expect(fake.identities(TOKEN)[0]?.display_name).toBe('Support');
+    expect(fake.requestsTo('PATCH', '/v1/identities/').map((r) => r.body)).toEqual([{ display_name: 'New' }]);
+  });
+});
+
 describe('fake Identities API: idempotency', () => {
   it('replays the first response for the same key and body, creating nothing new', async () => {
     const body = { domain_id: verifiedDomainId(), local_part: 'sales', display_name: 'Sales' };

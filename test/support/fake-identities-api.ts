@@ -20,6 +20,12 @@
  *   following the IETF Idempotency-Key draft, in FastAPI's shape so the client maps it
  *   as validation without a field of the form to blame.
  * - email_address is `local_part@domain` in lower case; local_part is stored lower-cased.
+ * - approval_channel, when sent (POST or PATCH), has its known keys checked (types and
+ *   ranges from the contract, and required_approvals never above the approvers it names);
+ *   other keys and other `type`s pass, as other front ends write them.
+ * - PATCH takes only the contract's fields (any other key is 422 `extra_forbidden`, so
+ *   a client that tries to change domain_id or local_part hears about it), changes only
+ *   what it was sent, and replaces approval_channel whole.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -29,6 +35,7 @@ export type FakeRoute =
   | 'POST /v1/identities'
   | 'GET /v1/identities'
   | 'GET /v1/identities/{identity_id}'
+  | 'PATCH /v1/identities/{identity_id}'
   | 'GET /v1/domains'
   | 'GET /v1/assistants'
   | 'POST /v1/approvals/{approval_id}/decision';
@@ -134,7 +141,7 @@ function isObject(value: unknown): value is Json {
 /** Reads fields of one object, collecting issues the way pydantic does (all of them, in field order). */
 class Fields {
   constructor(
-    private readonly source: Json,
+    readonly source: Json,
     private readonly at: (string | number)[],
     readonly issues: Issue[],
   ) {}
@@ -178,9 +185,9 @@ class Fields {
     return checkUuid(got.value, [...this.at, key], this.issues);
   }
 
-  int(key: string, opts: { required?: boolean; ge?: number; le?: number } = {}): number | undefined {
-    const got = this.value(key, opts.required ?? false, false);
-    if (!got) return undefined;
+  int(key: string, opts: { required?: boolean; nullable?: boolean; ge?: number; le?: number } = {}): number | null | undefined {
+    const got = this.value(key, opts.required ?? false, opts.nullable ?? false);
+    if (!got) return got;
     const v = got.value;
     const n = parseInteger(v, [...this.at, key], this.issues);
     if (n === undefined) return undefined;
@@ -199,6 +206,25 @@ class Fields {
     if (!v.includes('@')) return this.issue(key, 'value_error', 'value is not a valid email address: An email address must have an @-sign.', v);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) return this.issue(key, 'value_error', 'value is not a valid email address: The email address is not valid.', v);
     return v;
+  }
+
+  stringList(key: string): string[] | undefined {
+    const got = this.value(key, false, false);
+    if (!got) return undefined;
+    const v = got.value;
+    if (!Array.isArray(v)) return this.issue(key, 'list_type', 'Input should be a valid list', v);
+    const before = this.issues.length;
+    v.forEach((item, index) => {
+      if (typeof item !== 'string') this.issues.push({ type: 'string_type', loc: [...this.at, key, index], msg: 'Input should be a valid string', input: item });
+    });
+    return this.issues.length === before ? (v as string[]) : undefined;
+  }
+
+  /** Keys of the source that are not in `known`, as pydantic's extra='forbid' reports them. */
+  forbidExtra(known: readonly string[]): void {
+    for (const key of Object.keys(this.source)) {
+      if (!known.includes(key)) this.issue(key, 'extra_forbidden', 'Extra inputs are not permitted', this.source[key]);
+    }
   }
 
   dict(key: string, opts: { nullable?: boolean; model?: string } = {}): Json | null | undefined {
@@ -258,6 +284,32 @@ function parseInteger(value: unknown, loc: (string | number)[], issues: Issue[])
   }
   issues.push({ type: 'int_type', loc, msg: 'Input should be a valid integer', input: value });
   return undefined;
+}
+
+/** The contract's ApprovalChannel: known keys checked, other keys kept. */
+function checkApprovalChannel(f: Fields): Json | undefined {
+  const channel = f.nested('approval_channel', 'ApprovalChannel');
+  if (!channel) return undefined;
+  const before = f.issues.length;
+  channel.string('type');
+  channel.string('team_id');
+  channel.string('enterprise_id', { nullable: true });
+  channel.string('channel_id');
+  channel.string('channel_name', { nullable: true });
+  const approvers = channel.stringList('approver_user_ids');
+  const required = channel.int('required_approvals', { ge: 1, le: 5 });
+  channel.int('remind_after_minutes', { nullable: true, ge: 1 });
+  channel.stringList('escalation_user_ids');
+  channel.int('undo_seconds', { ge: 0, le: 300 });
+  if (typeof required === 'number' && required > 1 && required > (approvers?.length ?? 0)) {
+    f.issues.push({
+      type: 'value_error',
+      loc: ['body', 'approval_channel', 'required_approvals'],
+      msg: 'Value error, required_approvals must not exceed the number of approver_user_ids',
+      input: required,
+    });
+  }
+  return f.issues.length === before ? channel.source : undefined;
 }
 
 const invalid = (issues: Issue[]): Reply => ({ status: 422, body: { detail: issues } });
@@ -341,7 +393,10 @@ function match(method: string, path: string): Matched | Reply {
   }
   if (collection === 'identities' && id !== undefined && id !== '' && tail === undefined) {
     const param = decode(id);
-    return param === undefined ? notFound : only('GET', { route: 'GET /v1/identities/{identity_id}', param });
+    if (param === undefined) return notFound;
+    if (method === 'GET') return { route: 'GET /v1/identities/{identity_id}', param };
+    if (method === 'PATCH') return { route: 'PATCH /v1/identities/{identity_id}', param };
+    return detail(405, 'Method Not Allowed');
   }
   if (collection === 'domains' && id === undefined) return only('GET', { route: 'GET /v1/domains' });
   if (collection === 'assistants' && id === undefined) return only('GET', { route: 'GET /v1/assistants' });
@@ -420,7 +475,7 @@ export async function startFakeIdentitiesApi(): Promise<FakeIdentitiesApi> {
     const signatureText = f.string('signature_text', { nullable: true });
     const signatureHtml = f.string('signature_html', { nullable: true });
     const depth = f.int('thread_history_depth', { ge: 0, le: 100 });
-    const channel = f.dict('approval_channel');
+    const channel = checkApprovalChannel(f);
     if (f.issues.length > 0 || !domainId || !localPart || !displayName) return invalid(f.issues);
 
     const domain = ws.domains.find((d) => d.id === domainId);
@@ -460,6 +515,42 @@ export async function startFakeIdentitiesApi(): Promise<FakeIdentitiesApi> {
     if (!id) return invalid(issues);
     const identity = ws.identities.find((i) => i.id === id);
     return identity ? { status: 200, body: identity } : detail(404, 'Identity not found');
+  }
+
+  function updateIdentity(ws: Workspace, identityId: string, body: ParsedBody): Reply {
+    const pathIssues: Issue[] = [];
+    const id = checkUuid(identityId, ['path', 'identity_id'], pathIssues);
+    const problem = bodyProblem(body);
+    if (problem || body.kind !== 'json' || !isObject(body.value)) {
+      const bodyIssues = problem && isObject(problem.body) && Array.isArray(problem.body['detail']) ? problem.body['detail'] : [];
+      return invalid([...pathIssues, ...bodyIssues]);
+    }
+    const f = new Fields(body.value, ['body'], pathIssues);
+    const changes: Partial<Identity> = {};
+    const has = (key: string) => key in f.source;
+    const displayName = f.string('display_name', { min: 1, max: 200 });
+    const assistantId = f.uuid('assistant_id', { nullable: true });
+    const replyTo = f.email('reply_to_email', { nullable: true });
+    const signatureText = f.string('signature_text', { nullable: true });
+    const signatureHtml = f.string('signature_html', { nullable: true });
+    const depth = f.int('thread_history_depth', { ge: 0, le: 100 });
+    const channel = checkApprovalChannel(f);
+    f.forbidExtra(['display_name', 'assistant_id', 'reply_to_email', 'signature_text', 'signature_html', 'thread_history_depth', 'approval_channel']);
+    if (f.issues.length > 0 || !id) return invalid(f.issues);
+
+    const identity = ws.identities.find((i) => i.id === id);
+    if (!identity) return detail(404, 'Identity not found');
+    if (assistantId && !ws.assistants.some((a) => a.id === assistantId)) return detail(404, 'Assistant not found');
+
+    if (typeof displayName === 'string') changes.display_name = displayName;
+    if (has('assistant_id')) changes.assistant_id = assistantId ?? null;
+    if (has('reply_to_email')) changes.reply_to_email = replyTo ?? null;
+    if (has('signature_text')) changes.signature_text = signatureText ?? null;
+    if (has('signature_html')) changes.signature_html = signatureHtml ?? null;
+    if (typeof depth === 'number') changes.thread_history_depth = depth;
+    if (channel) changes.approval_channel = structuredClone(channel);
+    Object.assign(identity, changes, { updated_at: new Date().toISOString() });
+    return { status: 200, body: identity };
   }
 
   function list(items: readonly unknown[], query: Record<string, string>): Reply {
@@ -543,13 +634,18 @@ export async function startFakeIdentitiesApi(): Promise<FakeIdentitiesApi> {
       case 'GET /v1/identities/{identity_id}':
         return getIdentity(ws, matched.param ?? '');
       case 'POST /v1/identities':
+      case 'PATCH /v1/identities/{identity_id}':
       case 'POST /v1/approvals/{approval_id}/decision': {
         const key = recorded.headers['idempotency-key'];
         const fingerprint = `${method} ${path}\n${body.kind === 'json' ? canonicalJson(body.value) : body.kind === 'invalid' ? body.text : ''}`;
         const replayed = replay(ws, key, fingerprint);
         if (replayed) return replayed;
         const reply =
-          matched.route === 'POST /v1/identities' ? createIdentity(ws, body) : decide(ws, matched.param ?? '', body, key);
+          matched.route === 'POST /v1/identities'
+            ? createIdentity(ws, body)
+            : matched.route === 'PATCH /v1/identities/{identity_id}'
+              ? updateIdentity(ws, matched.param ?? '', body)
+              : decide(ws, matched.param ?? '', body, key);
         if (key !== undefined && reply.status < 300) idempotency.set(`${ws.id}\n${key}`, { fingerprint, reply });
         return reply;
       }
