@@ -3,6 +3,7 @@ import { expireOverdue } from './approvals/expiry.ts';
 import { ApprovalJob } from './approvals/job-kinds.ts';
 import type { Database } from './db/client.ts';
 import { announceIdentityHandler } from './identities/announcement.ts';
+import { channelJobHandlers } from './identities/channel-jobs.ts';
 import { ANNOUNCE_JOB } from './identities/store.ts';
 import { createWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
@@ -10,6 +11,7 @@ import type { IdentitiesApi } from './platform/identities-api.ts';
 import { slackApprovalMessages } from './slack/outbound/approval-messages.ts';
 import { backgroundCalls } from './slack/outbound/background-client.ts';
 import { createChannelPacer, type ChannelPacer } from './slack/outbound/channel-pacer.ts';
+import { slackDirectMessages } from './slack/outbound/direct-messages.ts';
 import { slackIdentityNotes } from './slack/outbound/identity-notes.ts';
 import type { Tenancy } from './tenancy.ts';
 
@@ -40,7 +42,10 @@ export interface Background {
   drain(): Promise<void>;
 }
 
-/** Durable background work: approval messages and their updates, decisions reported to the platform, announcements, expiry. */
+/**
+ * Durable background work: approval messages and their updates, decisions reported to the
+ * platform, announcements, channel changes (names sent to the platform, people told), expiry.
+ */
 export function createBackground(deps: { db: Database; api: IdentitiesApi; tenancy: Tenancy; slackApiUrl: string; logger: Logger; options: BackgroundOptions }): Background {
   const { db, tenancy, logger, options } = deps;
   const pacer = createChannelPacer(options.channelIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
@@ -59,6 +64,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
         logger: logger.child('approvals'),
       }),
       [ANNOUNCE_JOB]: announceIdentityHandler({ db, notes: slackIdentityNotes({ call, pacer }), slots: pacer }),
+      ...channelJobHandlers({ db, api: deps.api, tokenForTeam: tenancy.tokenForTeam, messages: slackDirectMessages({ call }), logger: logger.child('channels') }),
     },
     // Posts spend most of their time waiting for their channel's turn; they get their own
     // slots, so decisions and updates never queue behind them.

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
 import type { Tenancy } from '../../tenancy.ts';
 import { registerApprovalListeners } from '../approvals/listeners.ts';
+import { registerChannelEvents } from '../channels/channel-events.ts';
 import { registerIdentityCommand } from '../commands/identity-command.ts';
 import { registerCreateIdentityOptions } from '../create-identity/options.ts';
 import { registerCreateIdentitySubmission } from '../create-identity/submit.ts';
@@ -16,5 +17,6 @@ export function registerListeners(app: App, deps: SlackDeps & { tenancy: Tenancy
   registerCreateIdentitySubmission(app, deps);
   registerApprovalListeners(app, { db: deps.db, logger: deps.logger, wake: deps.wake });
   registerWorkspaceListeners(app, deps.workspace);
+  registerChannelEvents(app, { db: deps.db, logger: deps.logger.child('channels'), wake: deps.wake });
   if (deps.tenancy.installations) registerInstallEvents(app, { installations: deps.tenancy.installations, logger: deps.logger });
 }

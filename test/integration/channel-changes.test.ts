@@ -1,0 +1,185 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { auditLog, identities, jobs } from '../../src/db/schema.ts';
+import { findIdentity, type StoredIdentity } from '../../src/identities/store.ts';
+import { validateMessage } from '../support/block-kit.ts';
+import { type TestDatabase } from '../support/database.ts';
+import type { SlackEvent } from '../support/fake-slack.ts';
+import { appPerTest } from '../support/lifecycle.ts';
+import {
+  ADMIN,
+  ALICE,
+  BOB,
+  PLATFORM_TOKEN,
+  PRIVATE_WITH_BOT,
+  PUBLIC_CHANNEL,
+  TEAM,
+  waitFor,
+  type Harness,
+} from '../support/harness.ts';
+
+let db: TestDatabase;
+let h: Harness;
+appPerTest((ctx) => ({ db, h } = ctx));
+
+/** ADMIN connects the team to the platform workspace (with the harness's own token), as /identity connect does. */
+async function connectAsAdmin() {
+  const opens = h.slack.callsTo('views.open').length;
+  await h.client.command({ teamId: TEAM.id, userId: ADMIN, channelId: PUBLIC_CHANNEL.id, text: 'connect' });
+  await waitFor(() => h.slack.callsTo('views.open').length > opens, 'the connect modal');
+  const viewId = (h.slack.callsTo('views.open').at(-1)!.result as { view: { id: string } }).view.id;
+  const submitted = await h.client.submitView({ teamId: TEAM.id, userId: ADMIN, viewId, values: { platform_token: PLATFORM_TOKEN, create_permission: 'everyone' } });
+  expect(submitted.ack.kind).toBe('update');
+}
+
+/** Sends a Slack event about a channel and waits until its effect is in the database. */
+async function send(event: SlackEvent, settled: () => Promise<boolean>, opts: { eventId?: string; retryNum?: number } = {}) {
+  const res = await h.client.event({ teamId: TEAM.id, event, ...opts });
+  expect(res.status).toBe(200);
+  await expect.poll(settled).toBe(true);
+  await h.drain();
+  return res;
+}
+
+const mirror = async (id: string) => (await findIdentity(db.db, id))!;
+const platformCopy = (id: string) => h.api.identities(PLATFORM_TOKEN).find((i) => i.id === id)!;
+/** The app's PATCHes of an identity, not the tests' own setup. */
+const patchesOf = (id: string) => h.api.requestsTo('PATCH', `/v1/identities/${id}`).filter((r) => !r.headers['x-test-setup']);
+const auditOf = async (action: string) => (await db.db.select().from(auditLog).where(eq(auditLog.action, action))).map((a) => ({ subject: a.subjectId, details: a.details }));
+
+/** Gives the platform's approval_channel a key another front end wrote, which a PATCH must keep. */
+async function addForeignKey(identity: StoredIdentity) {
+  const channel = platformCopy(identity.id).approval_channel;
+  const res = await fetch(`${h.api.url}/v1/identities/${identity.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json', 'x-test-setup': 'yes' },
+    body: JSON.stringify({ approval_channel: { ...channel, teams_webhook: 'kept-by-other-front-end' } }),
+  });
+  expect(res.status).toBe(200);
+}
+
+describe('a renamed approval channel', () => {
+  it('keeps the name current in the mirror and on the platform, sending approval_channel whole, once per rename', async () => {
+    const identity = await h.seedIdentity();
+    const other = await h.seedIdentity({ channelId: PRIVATE_WITH_BOT.id, localPart: 'sales' });
+    await addForeignKey(identity);
+    const before = platformCopy(identity.id).approval_channel;
+
+    const rename = h.slack.renameChannel(PUBLIC_CHANNEL.id, 'support-drafts');
+    expect(rename.type).toBe('channel_rename');
+    const first = await send(rename, async () => (await mirror(identity.id)).approvalChannelName === 'support-drafts');
+    await expect.poll(() => patchesOf(identity.id).length).toBe(1);
+    expect(patchesOf(identity.id)[0]!.body).toEqual({ approval_channel: { ...before, channel_name: 'support-drafts' } });
+    expect(platformCopy(identity.id).approval_channel).toEqual({ ...before, channel_name: 'support-drafts' });
+    expect(await auditOf('identity.channel_renamed')).toEqual([{ subject: identity.id, details: { channel_id: PUBLIC_CHANNEL.id, channel_name: 'support-drafts' } }]);
+
+    // Slack redelivers the same event: nothing more is sent.
+    await send(rename, async () => true, { eventId: first.eventId, retryNum: 1 });
+    expect(patchesOf(identity.id)).toHaveLength(1);
+    // The identity approved elsewhere is untouched.
+    expect((await mirror(other.id)).approvalChannelName).toBe(PRIVATE_WITH_BOT.name);
+    expect(patchesOf(other.id)).toEqual([]);
+
+    // A private channel's rename comes as group_rename; renamed back, it is sent again.
+    const privateRename = h.slack.renameChannel(PRIVATE_WITH_BOT.id, 'vip-drafts');
+    expect(privateRename.type).toBe('group_rename');
+    await send(privateRename, async () => (await mirror(other.id)).approvalChannelName === 'vip-drafts');
+    await send(h.slack.renameChannel(PUBLIC_CHANNEL.id, PUBLIC_CHANNEL.name), async () => (await mirror(identity.id)).approvalChannelName === PUBLIC_CHANNEL.name);
+    await expect.poll(() => platformCopy(identity.id).approval_channel.channel_name).toBe(PUBLIC_CHANNEL.name);
+    await expect.poll(() => platformCopy(other.id).approval_channel.channel_name).toBe('vip-drafts');
+    expect(patchesOf(identity.id)).toHaveLength(2);
+  });
+
+  it('sends the name once the platform answers again', async () => {
+    const identity = await h.seedIdentity();
+    // The client's own retry and the job's first run both fail.
+    h.api.failNext('PATCH /v1/identities/{identity_id}', { status: 503 }, 2);
+    await send(h.slack.renameChannel(PUBLIC_CHANNEL.id, 'support-drafts'), async () => (await mirror(identity.id)).approvalChannelName === 'support-drafts');
+    expect((await db.db.select().from(jobs).where(eq(jobs.kind, 'identity.channel_name')))[0]).toMatchObject({ status: 'queued', lastError: expect.stringContaining('503') });
+    await expect.poll(() => platformCopy(identity.id).approval_channel.channel_name, { timeout: 10_000 }).toBe('support-drafts');
+    expect(patchesOf(identity.id)).toHaveLength(3);
+  });
+});
+
+describe('an approval channel that stops working', () => {
+  const problemOf = async (id: string) => (await mirror(id)).channelProblem;
+
+  /** Each way a channel stops working, as Slack reports it. */
+  const cases: { name: string; problem: string; channel: () => { id: string; name: string }; events: () => SlackEvent[]; fix: RegExp }[] = [
+    { name: 'archived', problem: 'archived', channel: () => PUBLIC_CHANNEL, events: () => [h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB)], fix: /Unarchive <#C0APPROVE>.*`\/identity edit`/ },
+    { name: 'deleted', problem: 'deleted', channel: () => PUBLIC_CHANNEL, events: () => [h.slack.deleteChannel(PUBLIC_CHANNEL.id, BOB)], fix: /#support-approvals was deleted.*`\/identity edit`/ },
+    {
+      name: 'left by the app, public (channel_left and member_left_channel)',
+      problem: 'bot_removed',
+      channel: () => PUBLIC_CHANNEL,
+      events: () => h.slack.removeFromChannel(PUBLIC_CHANNEL.id, TEAM.botUserId, BOB),
+      fix: /Invite me back: in <#C0APPROVE>, type `\/invite`.*`\/identity edit`/,
+    },
+    {
+      name: 'left by the app, private (group_left and member_left_channel)',
+      problem: 'bot_removed',
+      channel: () => PRIVATE_WITH_BOT,
+      events: () => h.slack.removeFromChannel(PRIVATE_WITH_BOT.id, TEAM.botUserId, ALICE),
+      fix: /Invite me back: in <#G0WITHBOT>/,
+    },
+  ];
+
+  it.each(cases)('$name: marks the identity and tells its creator and the workspace’s connector, once each', async ({ problem, channel, events, fix }) => {
+    await connectAsAdmin();
+    const identity = await h.seedIdentity({ channelId: channel().id });
+    const bystander = await h.seedIdentity({ channelId: channel().id === PUBLIC_CHANNEL.id ? PRIVATE_WITH_BOT.id : PUBLIC_CHANNEL.id, localPart: 'sales' });
+    const sent = [];
+    for (const event of events()) sent.push(await send(event, async () => (await problemOf(identity.id)) === problem));
+    // Redelivered: no second mark, no second message.
+    for (const first of sent) await send(first.envelope.event as SlackEvent, async () => true, { eventId: first.eventId, retryNum: 1 });
+
+    const row = await mirror(identity.id);
+    expect(row).toMatchObject({ channelProblem: problem, channelProblemAt: expect.any(Date) });
+    expect((await mirror(bystander.id)).channelProblem).toBeNull();
+    expect(await auditOf('identity.channel_unusable')).toEqual([{ subject: identity.id, details: { channel_id: channel().id, problem, told: [ALICE, ADMIN] } }]);
+    for (const person of [ALICE, ADMIN]) {
+      const dms = h.slack.directMessages(person);
+      expect(dms).toHaveLength(1);
+      expect(dms[0]!.text).toContain(identity.emailAddress);
+      expect(dms[0]!.text).toMatch(fix);
+      expect(validateMessage({ text: dms[0]!.text, blocks: dms[0]!.blocks })).toEqual([]);
+    }
+    expect(h.slack.callsTo('conversations.open').map((c) => c.args.users)).toEqual([ALICE, ADMIN]);
+  });
+
+  it('tells a person who both created the identity and connected the workspace once', async () => {
+    await connectAsAdmin();
+    const identity = await h.seedIdentity();
+    await db.db.update(identities).set({ createdByUserId: ADMIN }).where(eq(identities.id, identity.id));
+    await send(h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await problemOf(identity.id)) === 'archived');
+    expect(h.slack.directMessages(ADMIN)).toHaveLength(1);
+    expect(h.slack.callsTo('conversations.open')).toHaveLength(1);
+  });
+
+  it('clears the mark when the channel is unarchived, or the app invited back; a new problem is told again', async () => {
+    const identity = await h.seedIdentity();
+    await send(h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await problemOf(identity.id)) === 'archived');
+    await send(h.slack.unarchiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await problemOf(identity.id)) === null);
+    expect(await mirror(identity.id)).toMatchObject({ channelProblem: null, channelProblemAt: null });
+
+    for (const event of h.slack.removeFromChannel(PUBLIC_CHANNEL.id, TEAM.botUserId, BOB)) await send(event, async () => (await problemOf(identity.id)) === 'bot_removed');
+    await send(h.slack.inviteToChannel(PUBLIC_CHANNEL.id, TEAM.botUserId, ALICE), async () => (await problemOf(identity.id)) === null);
+    // Archived again: a new occurrence, told again (no workspace link in this test: the creator only).
+    await send(h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await problemOf(identity.id)) === 'archived');
+    expect(h.slack.directMessages(ALICE).map((m) => m.text.match(/was archived|I was removed/)?.[0])).toEqual(['was archived', 'I was removed', 'was archived']);
+    expect((await auditOf('identity.channel_usable')).map((a) => a.subject)).toEqual([identity.id, identity.id]);
+  });
+
+  it('ignores another person leaving, and a problem fixed before its message went out is not told', async () => {
+    const identity = await h.seedIdentity();
+    const [left] = h.slack.removeFromChannel(PUBLIC_CHANNEL.id, BOB, ALICE);
+    expect((await h.client.event({ teamId: TEAM.id, event: left! })).status).toBe(200);
+    // Slack refuses the DM for now; meanwhile the channel is unarchived.
+    h.slack.failNext('conversations.open', { error: 'internal_error' });
+    await send(h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await problemOf(identity.id)) === 'archived');
+    await send(h.slack.unarchiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await problemOf(identity.id)) === null);
+    await expect.poll(async () => (await db.db.select().from(jobs).where(eq(jobs.kind, 'identity.channel_problem_notice')))[0]?.status, { timeout: 10_000 }).toBe('done');
+    expect(h.slack.directMessages(ALICE)).toEqual([]);
+    expect(await auditOf('identity.channel_unusable')).toHaveLength(1);
+  });
+});
