@@ -50,6 +50,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
   const { db, tenancy, logger, options } = deps;
   const pacer = createChannelPacer(options.channelIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
   const call = backgroundCalls({ apiUrl: deps.slackApiUrl, botTokenForTeam: tenancy.botTokenForTeam, logger });
+  const wake = () => worker.wake();
   const worker = createWorker({
     db,
     logger: logger.child('jobs'),
@@ -62,6 +63,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
         catalog: tenancy.catalog,
         tokenForTeam: tenancy.tokenForTeam,
         logger: logger.child('approvals'),
+        wake,
       }),
       [ANNOUNCE_JOB]: announceIdentityHandler({ db, notes: slackIdentityNotes({ call, pacer }), slots: pacer }),
       ...channelJobHandlers({ db, api: deps.api, tokenForTeam: tenancy.tokenForTeam, messages: slackDirectMessages({ call }), logger: logger.child('channels') }),
@@ -86,7 +88,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
 
   return {
     pacer,
-    wake: () => worker.wake(),
+    wake,
     start() {
       worker.start();
       sweep = setInterval(sweepOnce, options.expiryIntervalMs ?? 5000);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { ChannelSlots } from '../channels/ports.ts';
+import { CHANNEL_PROBLEMS, type ChannelSlots } from '../channels/ports.ts';
 import { jobOutcomeOf, parkUntilSlot } from '../channels/send-outcome.ts';
 import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
+import { channelUnusable, channelUsable } from '../identities/channel-changes.ts';
 import type { StoredIdentity } from '../identities/store.ts';
 import type { JobHandler, JobOutcome } from '../jobs/job.ts';
 import { enqueue } from '../jobs/store.ts';
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   catalog: Catalog;
   tokenForTeam: TokenForTeam;
   logger: Logger;
+  /** Pokes the job worker after queueing work. */
+  wake: () => void;
 }
 
 /** `channelId` (post jobs since it was added) lets a post take its slot before loading anything. */
@@ -97,8 +100,13 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     if (!posted.ok) {
       // Slack answered "no": nothing was posted, so the next try need not look for it first.
       if (posted.kind !== 'maybe_done') await clearPostAttempt(deps.db, approval.id);
+      // The channel itself refuses (archived, gone, the app removed): the people who can fix it are told.
+      // The approval stays, dead-lettered with its job.
+      if (posted.kind === 'permanent' && posted.channelProblem) await channelUnusable(deps, approval.teamId, approval.channelId, posted.channelProblem);
       return jobOutcomeOf(posted, 'chat.postMessage');
     }
+    // It works again, however it was fixed.
+    if (identity.channelProblem !== null) await channelUsable(deps, approval.teamId, approval.channelId, CHANNEL_PROBLEMS);
     const version = await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
     return refreshIfChanged(deps, approval.id, approval.version, version);
   };

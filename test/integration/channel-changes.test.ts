@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditLog, identities, jobs } from '../../src/db/schema.ts';
+import { approvals, auditLog, identities, jobs } from '../../src/db/schema.ts';
 import { findIdentity, type StoredIdentity } from '../../src/identities/store.ts';
 import { validateMessage } from '../support/block-kit.ts';
 import { type TestDatabase } from '../support/database.ts';
@@ -9,6 +9,8 @@ import { appPerTest } from '../support/lifecycle.ts';
 import {
   ADMIN,
   ALICE,
+  approvalEvent,
+  approvalMessage,
   BOB,
   PLATFORM_TOKEN,
   PRIVATE_WITH_BOT,
@@ -181,5 +183,49 @@ describe('an approval channel that stops working', () => {
     await expect.poll(async () => (await db.db.select().from(jobs).where(eq(jobs.kind, 'identity.channel_problem_notice')))[0]?.status, { timeout: 10_000 }).toBe('done');
     expect(h.slack.directMessages(ALICE)).toEqual([]);
     expect(await auditOf('identity.channel_unusable')).toHaveLength(1);
+  });
+});
+
+describe('Slack refusing a post', () => {
+  async function requestApproval(identity: StoredIdentity) {
+    const event = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId });
+    expect((await h.deliver(event)).status).toBe(202);
+    await h.drain();
+    return event.data.approval_id;
+  }
+
+  it('channel_not_found: marks the identity and tells the people; the approval is kept', async () => {
+    await connectAsAdmin();
+    const identity = await h.seedIdentity();
+    // Deleted without the app hearing of it.
+    h.slack.deleteChannel(PUBLIC_CHANNEL.id, BOB);
+    const approvalId = await requestApproval(identity);
+
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === PUBLIC_CHANNEL.id).map((c) => c.result)).toEqual([{ ok: false, error: 'channel_not_found' }]);
+    expect((await mirror(identity.id)).channelProblem).toBe('channel_not_found');
+    const [approval] = await db.db.select().from(approvals).where(eq(approvals.id, approvalId));
+    expect(approval).toMatchObject({ status: 'pending', messageTs: null });
+    expect((await db.db.select().from(jobs).where(eq(jobs.kind, 'approval.post')))[0]).toMatchObject({ status: 'dead', lastError: 'chat.postMessage: channel_not_found' });
+    for (const person of [ALICE, ADMIN]) {
+      expect(h.slack.directMessages(person).map((m) => m.text)).toEqual([expect.stringMatching(/cannot find its approval channel <#C0APPROVE>.*invite me back.*`\/identity edit`/)]);
+    }
+
+    // The next approval is refused the same way: nobody is told twice.
+    await requestApproval(identity);
+    expect(h.slack.directMessages(ALICE)).toHaveLength(1);
+  });
+
+  it('not_in_channel after an archive the app heard of adds nothing; a post that goes through clears the mark', async () => {
+    const identity = await h.seedIdentity();
+    await send(h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await mirror(identity.id)).channelProblem === 'archived');
+    await requestApproval(identity);
+    expect((await mirror(identity.id)).channelProblem).toBe('archived');
+    expect(h.slack.directMessages(ALICE)).toHaveLength(1);
+
+    // Unarchived without the app hearing of it: the next post works and the mark goes.
+    h.slack.channel(PUBLIC_CHANNEL.id)!.isArchived = false;
+    const approvalId = await requestApproval(identity);
+    expect(approvalMessage(h.slack, PUBLIC_CHANNEL.id, approvalId)).toBeDefined();
+    expect((await mirror(identity.id)).channelProblem).toBeNull();
   });
 });
