@@ -4,6 +4,7 @@ import { ApprovalJob } from './approvals/job-kinds.ts';
 import type { Database } from './db/client.ts';
 import { announceIdentityHandler } from './identities/announcement.ts';
 import { channelJobHandlers } from './identities/channel-jobs.ts';
+import { createIdentityRefresher } from './identities/platform-sync.ts';
 import { ANNOUNCE_JOB } from './identities/store.ts';
 import { createWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
@@ -62,6 +63,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
         api: deps.api,
         catalog: tenancy.catalog,
         tokenForTeam: tenancy.tokenForTeam,
+        refreshIdentity: createIdentityRefresher({ db, api: deps.api, tokenForTeam: tenancy.tokenForTeam, logger: logger.child('identities') }),
         logger: logger.child('approvals'),
         wake,
       }),

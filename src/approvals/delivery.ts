@@ -4,6 +4,7 @@ import { jobOutcomeOf, parkUntilSlot } from '../channels/send-outcome.ts';
 import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
 import { channelUnusable, channelUsable } from '../identities/channel-changes.ts';
+import type { RefreshIdentity } from '../identities/platform-sync.ts';
 import type { StoredIdentity } from '../identities/store.ts';
 import type { JobHandler, JobOutcome } from '../jobs/job.ts';
 import { enqueue } from '../jobs/store.ts';
@@ -14,7 +15,7 @@ import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { ApprovalMessages } from './ports.ts';
 import { approvalViewOf, effectiveDraft } from './view.ts';
-import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
+import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, moveUnpostedApproval, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
 export interface DeliveryDeps {
   db: Database;
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   api: IdentitiesApi;
   catalog: Catalog;
   tokenForTeam: TokenForTeam;
+  /** The identity as the platform holds it now (the mirror follows it). */
+  refreshIdentity: RefreshIdentity;
   logger: Logger;
   /** Pokes the job worker after queueing work. */
   wake: () => void;
@@ -47,6 +50,20 @@ async function load(deps: DeliveryDeps, raw: unknown): Promise<{ approval: Store
   return { approval: found.approval, identity: found.identity };
 }
 
+/**
+ * The identity may have moved to another channel (edited elsewhere) since the approval was
+ * stored: one never tried is posted where the identity is now, taking its turn there.
+ */
+async function inCurrentChannel(deps: DeliveryDeps, approval: StoredApproval, identity: StoredIdentity): Promise<{ approval: StoredApproval; identity: StoredIdentity }> {
+  const current = await deps.refreshIdentity(identity);
+  if (current.approvalChannelId === approval.channelId) return { approval, identity: current };
+  const moved = await moveUnpostedApproval(deps.db, approval.id, { from: approval.channelId, to: current.approvalChannelId });
+  if (!moved) return { approval, identity: current };
+  deps.slots.release(approval.channelId, approval.id);
+  deps.logger.info(`approval ${approval.id}: its identity now approves in ${current.approvalChannelId}, so it is posted there instead of ${approval.channelId}`);
+  return { approval: moved, identity: current };
+}
+
 /** Posts the approval message once: a retry first looks for a message an earlier try may have posted. */
 export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
   return async (job) => {
@@ -61,12 +78,13 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       if (early.success && early.data.channelId) deps.slots.release(early.data.channelId, early.data.approvalId);
       return loaded;
     }
-    const { approval, identity } = loaded;
     // Already posted, or cancelled or expired before it was ever shown: nothing to post, and its slot is free.
-    if (approval.messageTs || approval.status === 'cancelled' || approval.status === 'expired') {
-      deps.slots.release(approval.channelId, approval.id);
+    if (loaded.approval.messageTs || loaded.approval.status === 'cancelled' || loaded.approval.status === 'expired') {
+      deps.slots.release(loaded.approval.channelId, loaded.approval.id);
       return { status: 'done' };
     }
+    // A post that may have gone out is looked for where it was tried.
+    const { approval, identity } = loaded.approval.postAttemptedAt ? loaded : await inCurrentChannel(deps, loaded.approval, loaded.identity);
 
     let threadTs: string | null = null;
     const root = await threadRootOf(deps.db, approval);

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { approvals, auditLog, identities, jobs } from '../../src/db/schema.ts';
 import { findIdentity, type StoredIdentity } from '../../src/identities/store.ts';
@@ -11,6 +11,7 @@ import {
   ALICE,
   approvalEvent,
   approvalMessage,
+  approvalMessages,
   BOB,
   PLATFORM_TOKEN,
   PRIVATE_WITH_BOT,
@@ -227,5 +228,76 @@ describe('Slack refusing a post', () => {
     const approvalId = await requestApproval(identity);
     expect(approvalMessage(h.slack, PUBLIC_CHANNEL.id, approvalId)).toBeDefined();
     expect((await mirror(identity.id)).channelProblem).toBeNull();
+  });
+});
+
+describe('an identity edited elsewhere', () => {
+  /** Moves the identity on the platform, as another front end would, and ages the mirror past its sync interval. */
+  async function moveOnPlatform(identity: StoredIdentity, opts: { age?: string } = {}) {
+    const channel = platformCopy(identity.id).approval_channel;
+    const res = await fetch(`${h.api.url}/v1/identities/${identity.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, 'content-type': 'application/json', 'x-test-setup': 'yes' },
+      body: JSON.stringify({
+        display_name: 'Acme VIP Support',
+        approval_channel: { ...channel, channel_id: PRIVATE_WITH_BOT.id, channel_name: PRIVATE_WITH_BOT.name, approver_user_ids: [ALICE, BOB], required_approvals: 2, undo_seconds: 30 },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await db.db.update(identities).set({ syncedAt: sql`now() - ${opts.age ?? '2 minutes'}::interval` }).where(eq(identities.id, identity.id));
+  }
+
+  async function requestApproval(identity: StoredIdentity) {
+    const event = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId });
+    expect((await h.deliver(event)).status).toBe(202);
+    await h.drain();
+    return event.data.approval_id;
+  }
+
+  it('posts the next approval in the platform’s current channel, and the mirror follows', async () => {
+    const identity = await h.seedIdentity();
+    await requestApproval(identity);
+    await moveOnPlatform(identity);
+    const approvalId = await requestApproval(identity);
+
+    expect(approvalMessage(h.slack, PRIVATE_WITH_BOT.id, approvalId)).toBeDefined();
+    expect(approvalMessages(h.slack, PUBLIC_CHANNEL.id)).toHaveLength(1);
+    const [approval] = await db.db.select().from(approvals).where(eq(approvals.id, approvalId));
+    expect(approval!.channelId).toBe(PRIVATE_WITH_BOT.id);
+    expect(await mirror(identity.id)).toMatchObject({
+      displayName: 'Acme VIP Support',
+      approvalChannelId: PRIVATE_WITH_BOT.id,
+      approvalChannelName: PRIVATE_WITH_BOT.name,
+      approverUserIds: [ALICE, BOB],
+      requiredApprovals: 2,
+      undoSeconds: 30,
+    });
+    expect(await auditOf('identity.followed_platform')).toEqual([
+      { subject: identity.id, details: { changed: ['display_name', 'channel_id', 'channel_name', 'approver_user_ids', 'required_approvals', 'undo_seconds'], approval_channel_id: PRIVATE_WITH_BOT.id } },
+    ]);
+
+    // Read once: the approvals after it use the fresh mirror.
+    const reads = h.api.requestsTo('GET', `/v1/identities/${identity.id}`).length;
+    const next = await requestApproval(identity);
+    expect(approvalMessage(h.slack, PRIVATE_WITH_BOT.id, next)).toBeDefined();
+    expect(h.api.requestsTo('GET', `/v1/identities/${identity.id}`)).toHaveLength(reads);
+  });
+
+  it('does not ask the platform while the mirror is fresh', async () => {
+    const identity = await h.seedIdentity();
+    await moveOnPlatform(identity, { age: '10 seconds' });
+    const approvalId = await requestApproval(identity);
+    expect(approvalMessage(h.slack, PUBLIC_CHANNEL.id, approvalId)).toBeDefined();
+    expect(h.api.requestsTo('GET', `/v1/identities/${identity.id}`)).toEqual([]);
+  });
+
+  it('posts with the mirror’s copy when the platform cannot be read', async () => {
+    const identity = await h.seedIdentity();
+    await moveOnPlatform(identity);
+    h.api.failNext('GET /v1/identities/{identity_id}', { status: 500 }, 2);
+    const approvalId = await requestApproval(identity);
+    expect(approvalMessage(h.slack, PUBLIC_CHANNEL.id, approvalId)).toBeDefined();
+    expect(h.api.requestsTo('GET', `/v1/identities/${identity.id}`)).toHaveLength(2);
+    expect((await mirror(identity.id)).approvalChannelId).toBe(PUBLIC_CHANNEL.id);
   });
 });
