@@ -3,6 +3,8 @@ import { expireOverdue } from './approvals/expiry.ts';
 import { ApprovalJob } from './approvals/job-kinds.ts';
 import type { Database } from './db/client.ts';
 import { announceIdentityHandler, movedNoteHandler } from './identities/announcement.ts';
+import { channelJobHandlers } from './identities/channel-jobs.ts';
+import { createIdentityRefresher } from './identities/platform-sync.ts';
 import { ANNOUNCE_JOB, MOVED_JOB } from './identities/store.ts';
 import { createWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
@@ -12,6 +14,7 @@ import { slackApprovalMessages } from './slack/outbound/approval-messages.ts';
 import { backgroundCalls } from './slack/outbound/background-client.ts';
 import { createChannelPacer, type ChannelPacer } from './slack/outbound/channel-pacer.ts';
 import { pruneOnce, type RetentionWindows } from './retention.ts';
+import { slackDirectMessages } from './slack/outbound/direct-messages.ts';
 import { slackIdentityNotes } from './slack/outbound/identity-notes.ts';
 import type { Tenancy } from './tenancy.ts';
 
@@ -49,12 +52,16 @@ export interface Background {
   drain(): Promise<void>;
 }
 
-/** Durable background work: approval messages and their updates, decisions reported to the platform, announcements and moved notes, expiry. */
+/**
+ * Durable background work: approval messages and their updates, decisions reported to the
+ * platform, announcements and moved notes, channel changes (names sent to the platform, people told), expiry.
+ */
 export function createBackground(deps: { db: Database; api: IdentitiesApi; tenancy: Tenancy; slackApiUrl: string; logger: Logger; metrics: Metrics; options: BackgroundOptions }): Background {
   const { db, tenancy, logger, metrics, options } = deps;
   const pacer = createChannelPacer(options.channelIntervalMs ?? CHANNEL_POST_INTERVAL_MS);
   const call = backgroundCalls({ apiUrl: deps.slackApiUrl, botTokenForTeam: tenancy.botTokenForTeam, logger, onRateLimited: metrics.slackRateLimited });
   const notes = slackIdentityNotes({ call, pacer });
+  const wake = () => worker.wake();
   const worker = createWorker({
     db,
     logger: logger.child('jobs'),
@@ -66,11 +73,14 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
         api: deps.api,
         catalog: tenancy.catalog,
         tokenForTeam: tenancy.tokenForTeam,
+        refreshIdentity: createIdentityRefresher({ db, api: deps.api, tokenForTeam: tenancy.tokenForTeam, logger: logger.child('identities') }),
         logger: logger.child('approvals'),
         metrics,
+        wake,
       }),
       [ANNOUNCE_JOB]: announceIdentityHandler({ db, notes, slots: pacer }),
       [MOVED_JOB]: movedNoteHandler({ notes, slots: pacer }),
+      ...channelJobHandlers({ db, api: deps.api, tokenForTeam: tenancy.tokenForTeam, messages: slackDirectMessages({ call }), logger: logger.child('channels') }),
     },
     // Posts spend most of their time waiting for their channel's turn; they get their own
     // slots, so decisions and updates never queue behind them.
@@ -109,7 +119,7 @@ export function createBackground(deps: { db: Database; api: IdentitiesApi; tenan
 
   return {
     pacer,
-    wake: () => worker.wake(),
+    wake,
     start() {
       worker.start();
       sweep = setInterval(sweepOnce, options.expiryIntervalMs ?? 5000);

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import type { ChannelSlots } from '../channels/ports.ts';
+import { CHANNEL_PROBLEMS, type ChannelSlots } from '../channels/ports.ts';
 import { jobOutcomeOf, parkUntilSlot } from '../channels/send-outcome.ts';
 import type { Database } from '../db/client.ts';
 import type { Catalog } from '../identities/catalog.ts';
+import { channelUnusable, channelUsable } from '../identities/channel-changes.ts';
+import type { RefreshIdentity } from '../identities/platform-sync.ts';
 import type { StoredIdentity } from '../identities/store.ts';
 import type { JobHandler, JobOutcome } from '../jobs/job.ts';
 import { enqueue } from '../jobs/store.ts';
@@ -13,7 +15,7 @@ import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { ApprovalJob, dedupeKey } from './job-kinds.ts';
 import type { ApprovalMessages, ApprovalMetrics } from './ports.ts';
 import { approvalViewOf, effectiveDraft } from './view.ts';
-import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
+import { clearPostAttempt, findApproval, findApprovalWithIdentity, markPostAttempt, moveUnpostedApproval, savePostedMessage, setReport, threadRootOf, type StoredApproval } from './store.ts';
 
 export interface DeliveryDeps {
   db: Database;
@@ -22,8 +24,12 @@ export interface DeliveryDeps {
   api: IdentitiesApi;
   catalog: Catalog;
   tokenForTeam: TokenForTeam;
+  /** The identity as the platform holds it now (the mirror follows it). */
+  refreshIdentity: RefreshIdentity;
   logger: Logger;
   metrics: ApprovalMetrics;
+  /** Pokes the job worker after queueing work. */
+  wake: () => void;
 }
 
 /** `channelId` (post jobs since it was added) lets a post take its slot before loading anything. */
@@ -45,6 +51,20 @@ async function load(deps: DeliveryDeps, raw: unknown): Promise<{ approval: Store
   return { approval: found.approval, identity: found.identity };
 }
 
+/**
+ * The identity may have moved to another channel (edited elsewhere) since the approval was
+ * stored: one never tried is posted where the identity is now, taking its turn there.
+ */
+async function inCurrentChannel(deps: DeliveryDeps, approval: StoredApproval, identity: StoredIdentity): Promise<{ approval: StoredApproval; identity: StoredIdentity }> {
+  const current = await deps.refreshIdentity(identity);
+  if (current.approvalChannelId === approval.channelId) return { approval, identity: current };
+  const moved = await moveUnpostedApproval(deps.db, approval.id, { from: approval.channelId, to: current.approvalChannelId });
+  if (!moved) return { approval, identity: current };
+  deps.slots.release(approval.channelId, approval.id);
+  deps.logger.info(`approval ${approval.id}: its identity now approves in ${current.approvalChannelId}, so it is posted there instead of ${approval.channelId}`);
+  return { approval: moved, identity: current };
+}
+
 /** Posts the approval message once: a retry first looks for a message an earlier try may have posted. */
 export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
   return async (job) => {
@@ -59,12 +79,13 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
       if (early.success && early.data.channelId) deps.slots.release(early.data.channelId, early.data.approvalId);
       return loaded;
     }
-    const { approval, identity } = loaded;
     // Already posted, or cancelled or expired before it was ever shown: nothing to post, and its slot is free.
-    if (approval.messageTs || approval.status === 'cancelled' || approval.status === 'expired') {
-      deps.slots.release(approval.channelId, approval.id);
+    if (loaded.approval.messageTs || loaded.approval.status === 'cancelled' || loaded.approval.status === 'expired') {
+      deps.slots.release(loaded.approval.channelId, loaded.approval.id);
       return { status: 'done' };
     }
+    // A post that may have gone out is looked for where it was tried.
+    const { approval, identity } = loaded.approval.postAttemptedAt ? loaded : await inCurrentChannel(deps, loaded.approval, loaded.identity);
 
     let threadTs: string | null = null;
     const root = await threadRootOf(deps.db, approval);
@@ -100,8 +121,13 @@ export function postApprovalHandler(deps: DeliveryDeps): JobHandler {
     if (!posted.ok) {
       // Slack answered "no": nothing was posted, so the next try need not look for it first.
       if (posted.kind !== 'maybe_done') await clearPostAttempt(deps.db, approval.id);
+      // The channel itself refuses (archived, gone, the app removed): the people who can fix it are told.
+      // The approval stays, dead-lettered with its job.
+      if (posted.kind === 'permanent' && posted.channelProblem) await channelUnusable(deps, approval.teamId, approval.channelId, posted.channelProblem);
       return jobOutcomeOf(posted, 'chat.postMessage');
     }
+    // It works again, however it was fixed.
+    if (identity.channelProblem !== null) await channelUsable(deps, approval.teamId, approval.channelId, CHANNEL_PROBLEMS);
     const saved = await savePostedMessage(deps.db, approval.id, { ts: posted.value.ts, threadTs });
     if (saved) deps.metrics.posted(saved.secondsSinceStored);
     return refreshIfChanged(deps, approval.id, approval.version, saved?.version);

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { approvalEvents, approvals, identities, type ApprovalStatus } from '../db/schema.ts';
 import type { StoredIdentity } from '../identities/store.ts';
@@ -39,6 +39,20 @@ export async function threadRootOf(db: Database, approval: StoredApproval): Prom
     .orderBy(asc(approvals.createdAt), asc(approvals.id))
     .limit(1);
   return root;
+}
+
+/**
+ * Moves an approval not yet posted, nor tried, to its identity's current channel; returns
+ * it moved, or undefined when it was posted, tried or moved meanwhile (a post that may have
+ * gone out must be looked for where it was tried).
+ */
+export async function moveUnpostedApproval(db: Database, id: string, move: { from: string; to: string }): Promise<StoredApproval | undefined> {
+  const [row] = await db
+    .update(approvals)
+    .set({ channelId: move.to, updatedAt: sql`now()` })
+    .where(and(eq(approvals.id, id), eq(approvals.channelId, move.from), isNull(approvals.messageTs), isNull(approvals.postAttemptedAt)))
+    .returning();
+  return row;
 }
 
 /** Keeps the first attempt's time: a later retry must search from the earliest possible post. */

@@ -11,7 +11,17 @@
  * - `transient`: nothing was done, a later try may work;
  * - `maybe_done`: no answer, so it may have been done: look before sending again.
  */
-export type SendFailure = { kind: 'wait'; retryAfterMs: number; detail: string } | { kind: 'permanent' | 'transient' | 'maybe_done'; detail: string };
+export type SendFailure =
+  | { kind: 'wait'; retryAfterMs: number; detail: string }
+  | { kind: 'permanent'; detail: string; channelProblem?: ChannelProblem }
+  | { kind: 'transient' | 'maybe_done'; detail: string };
+
+/**
+ * Why a channel cannot take posts, when a permanent failure says so: archived, deleted,
+ * the app removed from it, or not found (deleted, or private and the app no longer in it).
+ */
+export const CHANNEL_PROBLEMS = ['archived', 'deleted', 'bot_removed', 'channel_not_found'] as const;
+export type ChannelProblem = (typeof CHANNEL_PROBLEMS)[number];
 
 export type SendResult<T> = { ok: true; value: T } | ({ ok: false } & SendFailure);
 

@@ -27,6 +27,8 @@ export const identities = pgTable(
     /** Why the approval channel cannot be posted in (archived, deleted, the bot removed…); null while it works. */
     channelProblem: text('channel_problem'),
     channelProblemAt: timestamp('channel_problem_at', { withTimezone: true }),
+    /** When the mirror last matched the platform's copy (created, mirrored, or read back). */
+    syncedAt: timestamp('synced_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdByUserId: text('created_by_user_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

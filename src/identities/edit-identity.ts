@@ -10,7 +10,7 @@ import { fieldsFromIssues, type ApiField } from './create-identity.ts';
 import type { IdentityCache } from './identity-cache.ts';
 import { CHANNEL_FIELDS, changedFields, comparable, differingFields, mirrorColumnsOf, valuesOf, type EditableField, type IdentityValues } from './identity-values.ts';
 import type { ChannelAccess, ChannelReadiness } from './ports.ts';
-import { claimCreation, completeEdit, findIdentity, followPlatform, releaseCreation, type StoredIdentity } from './store.ts';
+import { claimCreation, completeEdit, findIdentity, followPlatformIfChanged, releaseCreation, type StoredIdentity } from './store.ts';
 
 /** How long a person waits (behind a "Saving…" modal) before we give up and say so. */
 const EDIT_DEADLINE_MS = 20_000;
@@ -105,7 +105,7 @@ export async function loadIdentityForEdit(
   const current = await readCurrent(deps.api, token, req.teamId, req.identityId, Date.now() + READ_DEADLINE_MS);
   if (!current.ok) return current;
   try {
-    const followed = await followPlatform(deps.db, mirrorColumnsOf(current.identity, current.channel, req.teamId));
+    const followed = await followPlatformIfChanged(deps.db, mirrorColumnsOf(current.identity, current.channel, req.teamId));
     if (followed) deps.cache.remember(followed);
   } catch (e) {
     // The form can still be shown; the mirror catches up on the next edit or event.

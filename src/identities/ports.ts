@@ -1,4 +1,4 @@
-import type { SendResult } from '../channels/ports.ts';
+import type { ChannelProblem, SendResult } from '../channels/ports.ts';
 import type { MovedNote, StoredIdentity } from './store.ts';
 
 /** Whether the app can post in a chosen approval channel. */
@@ -24,4 +24,19 @@ export interface IdentityNotes {
    * away from it ('from'), once the channel's turn comes.
    */
   moved(note: MovedNote, slotKey: string): Promise<SendResult<void>>;
+}
+
+/** What the app tells one person directly, as data: the chat adapter words and renders it. */
+export type DirectMessage = {
+  kind: 'channel_problem';
+  emailAddress: string;
+  channelId: string;
+  /** As last known; null when never learned. */
+  channelName: string | null;
+  problem: ChannelProblem;
+};
+
+/** Direct messages to people of a team. */
+export interface DirectMessages {
+  send(teamId: string, userId: string, message: DirectMessage): Promise<SendResult<void>>;
 }

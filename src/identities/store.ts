@@ -1,5 +1,6 @@
-import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { insertAudit, recordAudit } from '../audit/audit-log.ts';
+import type { ChannelProblem } from '../channels/ports.ts';
 import { preparedPerDatabase, type Database } from '../db/client.ts';
 import { identities, identityCreations } from '../db/schema.ts';
 import { storableText } from '../db/text.ts';
@@ -265,7 +266,7 @@ export async function completeEdit(db: Database, edit: CompletedEdit): Promise<S
  * The platform's copy wins: a mirrored identity that differs from it (edited elsewhere)
  * takes its values. Returns the row when it changed; identities not mirrored stay so.
  */
-export async function followPlatform(db: Database, raw: NewIdentity): Promise<StoredIdentity | undefined> {
+export async function followPlatformIfChanged(db: Database, raw: NewIdentity): Promise<StoredIdentity | undefined> {
   const identity = storable(raw);
   const current = await findIdentity(db, identity.id);
   if (!current) return undefined;
@@ -273,8 +274,86 @@ export async function followPlatform(db: Database, raw: NewIdentity): Promise<St
   const differs = (Object.keys(columns) as (keyof typeof columns)[]).some(
     (key) => columns[key] !== undefined && JSON.stringify(columns[key]) !== JSON.stringify(current[key as keyof StoredIdentity] ?? null),
   );
-  if (!differs) return undefined;
-  const moved = columns.approvalChannelId !== current.approvalChannelId ? { channelProblem: null, channelProblemAt: null } : {};
-  const [row] = await db.update(identities).set({ ...columns, ...moved, updatedAt: sql`now()` }).where(eq(identities.id, identity.id)).returning();
+  return differs ? followPlatform(db, identity.id, identity) : undefined;
+}
+
+/** One Slack channel of one team, as the identities approved in it name it. */
+export interface ChannelRef {
+  teamId: string;
+  channelId: string;
+}
+
+const inChannel = (where: ChannelRef) => and(eq(identities.teamId, where.teamId), eq(identities.approvalChannelId, where.channelId));
+
+/** Records a channel's new name on the identities approved in it; returns those whose name changed. */
+export async function renameChannel(db: Pick<Database, 'update'>, where: ChannelRef, name: string): Promise<StoredIdentity[]> {
+  const stored = storableText(name);
+  return db
+    .update(identities)
+    .set({ approvalChannelName: stored, updatedAt: sql`now()` })
+    .where(and(inChannel(where), sql`${identities.approvalChannelName} is distinct from ${stored}`))
+    .returning();
+}
+
+/** How much each problem tells, least first. */
+const PROBLEM_RANK: Record<ChannelProblem, number> = { channel_not_found: 1, bot_removed: 2, archived: 3, deleted: 4 };
+const storedProblemRank = sql`(case ${identities.channelProblem} when 'deleted' then 4 when 'archived' then 3 when 'bot_removed' then 2 when 'channel_not_found' then 1 else 0 end)`;
+
+/**
+ * Marks the identities approved in a channel as unable to post there; returns those it
+ * changed. One already marked with this problem, or with one that tells more (deleted over
+ * archived over the app removed over not found), is left as it is: a redelivered event, or
+ * the refusal that follows an archive, changes nothing.
+ */
+export async function markChannelProblem(db: Pick<Database, 'update'>, where: ChannelRef, problem: ChannelProblem): Promise<StoredIdentity[]> {
+  return db
+    .update(identities)
+    .set({ channelProblem: problem, channelProblemAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(inChannel(where), sql`${storedProblemRank} < ${PROBLEM_RANK[problem]}`))
+    .returning();
+}
+
+/** Clears the listed problems of the identities approved in a channel; returns those it cleared. */
+export async function clearChannelProblem(db: Pick<Database, 'update'>, where: ChannelRef, problems: readonly ChannelProblem[]): Promise<StoredIdentity[]> {
+  if (problems.length === 0) return [];
+  return db
+    .update(identities)
+    .set({ channelProblem: null, channelProblemAt: null, updatedAt: sql`now()` })
+    .where(and(inChannel(where), inArray(identities.channelProblem, [...problems])))
+    .returning();
+}
+
+/** What the platform holds of an identity that the mirror keeps. */
+export type PlatformCopy = Pick<
+  NewIdentity,
+  'emailAddress' | 'displayName' | 'assistantId' | 'approvalChannelId' | 'approvalChannelName' | 'approverUserIds' | 'requiredApprovals' | 'remindAfterMinutes' | 'escalationUserIds' | 'undoSeconds'
+>;
+
+/**
+ * Makes the mirror the platform's copy, and records when. A channel that changed takes
+ * its problem with it: the new one has none we know of.
+ */
+export async function followPlatform(db: Pick<Database, 'update'>, id: string, copy: PlatformCopy): Promise<StoredIdentity | undefined> {
+  const channelId = copy.approvalChannelId;
+  const [row] = await db
+    .update(identities)
+    .set({
+      emailAddress: storableText(copy.emailAddress),
+      displayName: storableText(copy.displayName),
+      assistantId: copy.assistantId ?? null,
+      approvalChannelId: channelId,
+      approvalChannelName: copy.approvalChannelName ? storableText(copy.approvalChannelName) : null,
+      approverUserIds: copy.approverUserIds ?? [],
+      requiredApprovals: copy.requiredApprovals ?? 1,
+      remindAfterMinutes: copy.remindAfterMinutes ?? null,
+      escalationUserIds: copy.escalationUserIds ?? [],
+      undoSeconds: copy.undoSeconds ?? 0,
+      channelProblem: sql`case when ${identities.approvalChannelId} = ${channelId} then ${identities.channelProblem} end`,
+      channelProblemAt: sql`case when ${identities.approvalChannelId} = ${channelId} then ${identities.channelProblemAt} end`,
+      syncedAt: sql`now()`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(identities.id, id))
+    .returning();
   return row;
 }

@@ -6,7 +6,7 @@ import type { Tenancy } from '../tenancy.ts';
 import { watchRateLimits } from './rate-limits.ts';
 
 /** What the OAuth install asks for; the same list as the manifests (a test keeps them equal). */
-export const BOT_SCOPES = ['channels:history', 'channels:join', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'users:read'];
+export const BOT_SCOPES = ['channels:history', 'channels:join', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'im:write', 'users:read'];
 
 export interface BoltApp {
   app: App;

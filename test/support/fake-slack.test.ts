@@ -167,6 +167,41 @@ describe('fake Slack Web API', () => {
       expect((await call('conversations.join', { channel: PRIVATE })).body).toEqual({ ok: false, error: 'method_not_supported_for_channel_type' });
     });
 
+    it('conversations.open opens the app’s DM with one person of the team, and posts land there', async () => {
+      fake.addUser({ id: 'U0GONE0001', teamId: TEAM, name: 'gone', deleted: true });
+      fake.addUser({ id: 'U0OTHERBOT', teamId: TEAM, name: 'otherbot', isBot: true });
+      fake.addTeam({ id: 'T0OTHER001', botToken: 'xoxb-other', botUserId: 'U0BOTOTHER', botId: 'B0BOTOTHER' });
+      fake.addUser({ id: 'U0STRANGER', teamId: 'T0OTHER001', name: 'stranger' });
+      const opened = (await call('conversations.open', { users: ALICE })).body;
+      expect(opened).toEqual({ ok: true, channel: { id: expect.stringMatching(/^D/) } });
+      const dm = (opened.channel as { id: string }).id;
+      expect((await call('conversations.open', { users: ALICE })).body).toEqual(opened);
+      expect((await call('chat.postMessage', { channel: dm, text: 'hello' })).body).toMatchObject({ ok: true, channel: dm });
+      expect(fake.directMessages(ALICE).map((m) => m.text)).toEqual(['hello']);
+
+      expect((await call('conversations.open', {})).body).toEqual({ ok: false, error: 'users_list_not_supplied' });
+      expect((await call('conversations.open', { users: 'U0STRANGER' })).body).toEqual({ ok: false, error: 'user_not_found' });
+      expect((await call('conversations.open', { users: 'U0GONE0001' })).body).toEqual({ ok: false, error: 'user_disabled' });
+      expect((await call('conversations.open', { users: 'U0OTHERBOT' })).body).toEqual({ ok: false, error: 'cannot_dm_bot' });
+      expect((await call('conversations.open', { users: `${ALICE},U0GONE0001` })).body).toMatchObject({ ok: false, error: 'invalid_arguments' });
+      expect((await call('chat.postMessage', { channel: 'D0NEVEROPEN', text: 'hello' })).body).toEqual({ ok: false, error: 'channel_not_found' });
+    });
+
+    it('changes channels as Slack’s client would, returning the events Slack sends the app', async () => {
+      expect(fake.renameChannel(PUBLIC, 'town-square')).toMatchObject({ type: 'channel_rename', channel: { id: PUBLIC, name: 'town-square' } });
+      expect(fake.renameChannel(PRIVATE_IN, 'drafts')).toMatchObject({ type: 'group_rename', channel: { id: PRIVATE_IN, name: 'drafts' } });
+      expect(fake.archiveChannel(PRIVATE_IN, ALICE)).toMatchObject({ type: 'group_archive', channel: PRIVATE_IN, user: ALICE });
+      expect((await call('chat.postMessage', { channel: PRIVATE_IN, text: 'x' })).body).toEqual({ ok: false, error: 'is_archived' });
+      expect(fake.unarchiveChannel(PRIVATE_IN, ALICE)).toMatchObject({ type: 'group_unarchive', channel: PRIVATE_IN });
+      expect(fake.removeFromChannel(PRIVATE_IN, BOT_USER, ALICE).map((e) => e.type)).toEqual(['group_left', 'member_left_channel']);
+      expect((await call('chat.postMessage', { channel: PRIVATE_IN, text: 'x' })).body).toEqual({ ok: false, error: 'channel_not_found' });
+      expect(fake.inviteToChannel(PRIVATE_IN, BOT_USER, ALICE)).toMatchObject({ type: 'member_joined_channel', user: BOT_USER, channel: PRIVATE_IN });
+      expect(fake.removeFromChannel(PUBLIC, ALICE, ALICE)).toEqual([expect.objectContaining({ type: 'member_left_channel', user: ALICE, channel: PUBLIC, channel_type: 'C', team: TEAM })]);
+      expect(fake.deleteChannel(PUBLIC, ALICE)).toMatchObject({ type: 'channel_deleted', channel: PUBLIC });
+      expect((await call('conversations.info', { channel: PUBLIC })).body).toEqual({ ok: false, error: 'channel_not_found' });
+      expect(() => fake.archiveChannel(PUBLIC, ALICE)).toThrow(/unknown channel/);
+    });
+
     it('users.info', async () => {
       expect((await call('users.info', { user: ALICE })).body).toMatchObject({
         ok: true,
@@ -373,6 +408,27 @@ describe('slack-client', () => {
     expect(() => verify(stale!)).toThrow(/stale/);
     expect(() => verify(altered!)).toThrow(/signature mismatch/);
     expect(unsigned?.headers['x-slack-signature']).toBeUndefined();
+  });
+
+  it('sends Events API deliveries as event_callback envelopes, signed, with redelivery headers', async () => {
+    const client = createSlackClient({ url: receiverUrl, signingSecret: SECRET, fakeSlack: fake });
+    const event = fake.archiveChannel(PUBLIC, ALICE);
+    const first = await client.event({ teamId: TEAM, event });
+    await client.event({ teamId: TEAM, event, eventId: first.eventId, retryNum: 1 });
+    const [sent, again] = received;
+    expect(() => verify(sent!)).not.toThrow();
+    expect(sent!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(sent!.body)).toMatchObject({
+      type: 'event_callback',
+      team_id: TEAM,
+      api_app_id: fake.appId,
+      event_id: first.eventId,
+      event: { type: 'channel_archive', channel: PUBLIC, user: ALICE },
+      authorizations: [{ team_id: TEAM, user_id: BOT_USER, is_bot: true }],
+    });
+    expect(sent!.headers['x-slack-retry-num']).toBeUndefined();
+    expect(JSON.parse(again!.body).event_id).toBe(first.eventId);
+    expect(again!.headers['x-slack-retry-num']).toBe('1');
   });
 
   it('builds view_submission state from the current view and enforces client-side checks', async () => {

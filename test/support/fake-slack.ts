@@ -133,6 +133,9 @@ export interface FakeView extends Obj {
   bot_id: string;
 }
 
+/** An Events API event, as in an event_callback's `event`. */
+export type SlackEvent = Obj & { type: string };
+
 export interface FakeCall {
   method: string;
   /** Parsed arguments with JSON fields (view, blocks, ...) decoded; the token is in `token`. */
@@ -204,6 +207,22 @@ export interface FakeSlack {
   team(id: string): FakeTeam | undefined;
   channel(id: string): FakeChannel | undefined;
   user(id: string): FakeUser | undefined;
+
+  /*
+   * Changes to a channel made in Slack's client. Each returns the Events API events Slack
+   * sends the app about it (the `event` of an event_callback; send them with
+   * slack-client's `event`): channel_* for public channels, group_* for private ones.
+   */
+  renameChannel(id: string, name: string): SlackEvent;
+  archiveChannel(id: string, byUserId: string): SlackEvent;
+  unarchiveChannel(id: string, byUserId: string): SlackEvent;
+  /** The channel is gone: every call naming it answers channel_not_found. */
+  deleteChannel(id: string, byUserId: string): SlackEvent;
+  /** `userId` removed (the bot: channel_left or group_left, then member_left_channel). */
+  removeFromChannel(id: string, userId: string, byUserId: string): SlackEvent[];
+  inviteToChannel(id: string, userId: string, byUserId: string): SlackEvent;
+  /** The app's direct messages with a person (its IM, once opened or posted to). */
+  directMessages(userId: string): FakeMessage[];
 
   issueTriggerId(teamId: string, userId: string, viewId?: string): string;
   issueOAuthCode(input: OAuthCodeInput): string;
@@ -387,6 +406,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   // ----- channel helpers -----
 
   const isMember = (ch: FakeChannel, team: FakeTeam): boolean => ch.members.includes(team.botUserId);
+
+  function knownChannel(id: string): FakeChannel {
+    const ch = channels.get(id);
+    if (!ch || ch.isIm) throw new Error(`fake-slack: unknown channel ${id}`);
+    return ch;
+  }
 
   /** Channel id, `#name`/name, or a user id (→ the app's DM with that user), as the token's team sees it. */
   function resolveChannel(ref: string, team: FakeTeam): FakeChannel | undefined {
@@ -725,6 +750,25 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { ok: true, channel: channelInfo(ch, team) };
     },
 
+    'conversations.open': ({ args, team }) => {
+      const existing = str(args.channel);
+      if (existing) {
+        const ch = channels.get(existing);
+        return ch && ch.isIm && ch.teamId === team.id ? { ok: true, channel: { id: ch.id } } : fail('channel_not_found');
+      }
+      const ids = (str(args.users) ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+      if (ids.length === 0) return fail('users_list_not_supplied');
+      // Group DMs (several users) are not modelled.
+      if (ids.length > 1) return invalidArgs(['users: this fake opens one-to-one DMs only']);
+      const user = users.get(ids[0]!);
+      if (!user || user.teamId !== team.id) return fail('user_not_found');
+      if (user.deleted) return fail('user_disabled');
+      if (user.isBot) return fail('cannot_dm_bot');
+      const dm = resolveChannel(user.id, team);
+      if (!dm) return fail('user_not_found');
+      return { ok: true, channel: truthy(args.return_im) ? channelInfo(dm, team) : { id: dm.id } };
+    },
+
     'users.info': ({ args, team }) => {
       const u = users.get(str(args.user) ?? '');
       const sameOrg = (other: string): boolean => other === team.id || (team.enterpriseId !== null && teams.get(other)?.enterpriseId === team.enterpriseId);
@@ -1013,6 +1057,44 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     team: (id) => teams.get(id),
     channel: (id) => channels.get(id),
     user: (id) => users.get(id),
+
+    renameChannel(id, name) {
+      const ch = knownChannel(id);
+      ch.name = name;
+      return { type: ch.isPrivate ? 'group_rename' : 'channel_rename', channel: { id: ch.id, name, name_normalized: name, created: Math.floor(now() / 1000), is_channel: !ch.isPrivate, is_mpim: false }, event_ts: nextTs() };
+    },
+    archiveChannel(id, byUserId) {
+      const ch = knownChannel(id);
+      ch.isArchived = true;
+      return { type: ch.isPrivate ? 'group_archive' : 'channel_archive', channel: ch.id, user: byUserId, event_ts: nextTs() };
+    },
+    unarchiveChannel(id, byUserId) {
+      const ch = knownChannel(id);
+      ch.isArchived = false;
+      return { type: ch.isPrivate ? 'group_unarchive' : 'channel_unarchive', channel: ch.id, user: byUserId, event_ts: nextTs() };
+    },
+    deleteChannel(id, byUserId) {
+      const ch = knownChannel(id);
+      channels.delete(id);
+      messages.delete(id);
+      return { type: ch.isPrivate ? 'group_deleted' : 'channel_deleted', channel: ch.id, actor_id: byUserId, date_deleted: Math.floor(now() / 1000), event_ts: nextTs() };
+    },
+    removeFromChannel(id, userId, byUserId) {
+      const ch = knownChannel(id);
+      ch.members = ch.members.filter((m) => m !== userId);
+      const memberLeft = { type: 'member_left_channel', user: userId, channel: ch.id, channel_type: ch.isPrivate ? 'G' : 'C', team: ch.teamId, event_ts: nextTs() };
+      const isBot = teams.get(ch.teamId)?.botUserId === userId;
+      return isBot ? [{ type: ch.isPrivate ? 'group_left' : 'channel_left', channel: ch.id, actor_id: byUserId, event_ts: nextTs() }, memberLeft] : [memberLeft];
+    },
+    inviteToChannel(id, userId, byUserId) {
+      const ch = knownChannel(id);
+      if (!ch.members.includes(userId)) ch.members.push(userId);
+      return { type: 'member_joined_channel', user: userId, channel: ch.id, channel_type: ch.isPrivate ? 'G' : 'C', team: ch.teamId, inviter: byUserId, event_ts: nextTs() };
+    },
+    directMessages: (userId) => {
+      const dm = [...channels.values()].find((c) => c.isIm && c.members.includes(userId));
+      return dm ? api.messages(dm.id) : [];
+    },
 
     issueTriggerId(teamId, userId, viewId) {
       const id = `${Math.floor(now() / 1000)}.${++seq}.${hex(16)}`;

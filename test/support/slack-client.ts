@@ -4,7 +4,7 @@
 
 import { createHmac } from 'node:crypto';
 import { isObj, validateOptionsResponse } from './block-kit.ts';
-import type { FakeSlack, FakeView, ViewAck } from './fake-slack.ts';
+import type { FakeSlack, FakeView, SlackEvent, ViewAck } from './fake-slack.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -86,6 +86,16 @@ export interface ViewBlockActionsOptions extends BlockActionsBase {
   viewId: string;
 }
 
+export interface EventOptions {
+  teamId: string;
+  /** The inner event, e.g. what fakeSlack.archiveChannel returned. */
+  event: SlackEvent;
+  /** Default: a new one. A redelivery keeps the first delivery's id. */
+  eventId?: string;
+  /** A redelivery: sent with X-Slack-Retry-Num (and X-Slack-Retry-Reason http_timeout). */
+  retryNum?: number;
+}
+
 export interface RawOptions {
   body: string;
   contentType?: string;
@@ -100,6 +110,8 @@ export interface SlackClient {
   submitView(opts: SubmitViewOptions): Promise<SlackHttpResult & { payload: Obj; triggerId: string; ack: SubmitAck }>;
   blockSuggestion(opts: BlockSuggestionOptions): Promise<SlackHttpResult & { payload: Obj; problems: string[] }>;
   blockActions(opts: MessageBlockActionsOptions | ViewBlockActionsOptions): Promise<SlackHttpResult & { payload: Obj; triggerId: string; responseUrl?: string }>;
+  /** Sends an Events API delivery (an event_callback envelope as JSON), signed, as Slack does for the team's installation. */
+  event(opts: EventOptions): Promise<SlackHttpResult & { eventId: string; envelope: Obj }>;
   /** Sends any interactivity payload as `payload=<JSON>`, signed. */
   interactive(payload: Obj): Promise<SlackHttpResult>;
   raw(opts: RawOptions): Promise<SlackHttpResult>;
@@ -315,10 +327,32 @@ export function createSlackClient(opts: SlackClientOptions): SlackClient {
   }
 
   const actionTs = (): string => (now() / 1000).toFixed(6);
+  let eventSeq = 0;
 
   return {
     raw,
     interactive,
+
+    async event({ teamId, event, eventId, retryNum }) {
+      const team = teamOf(teamId);
+      const id = eventId ?? `Ev${Date.now().toString(36).toUpperCase()}${(++eventSeq).toString(36).toUpperCase().padStart(4, '0')}`;
+      const envelope: Obj = {
+        token: verificationToken,
+        team_id: team.id,
+        ...(team.enterpriseId ? { enterprise_id: team.enterpriseId } : {}),
+        api_app_id: fakeSlack.appId,
+        event: { event_ts: actionTs(), ...event },
+        type: 'event_callback',
+        event_id: id,
+        event_time: Math.floor(now() / 1000),
+        // Bot event subscriptions name the installation's bot user.
+        authorizations: [{ enterprise_id: team.enterpriseId, team_id: team.id, user_id: team.botUserId, is_bot: true, is_enterprise_install: false }],
+        is_ext_shared_channel: false,
+      };
+      const headers = retryNum ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
+      const result = await raw({ body: JSON.stringify(envelope), contentType: 'application/json', headers });
+      return { ...result, eventId: id, envelope };
+    },
 
     async command({ teamId, userId, channelId, channelName, text = '', command = '/identity', enterpriseId, userName }) {
       const team = teamOf(teamId);

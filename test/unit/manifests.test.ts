@@ -18,9 +18,28 @@ const SCOPE_OF_METHOD: Record<string, string | null> = {
   'chat.postEphemeral': 'chat:write',
   'conversations.info': 'channels:read groups:read',
   'conversations.join': 'channels:join',
+  'conversations.open': 'im:write',
   'conversations.history': 'channels:history groups:history',
   'conversations.replies': 'channels:history groups:history',
   'users.info': 'users:read',
+};
+
+/** Each event the app subscribes to, and the bot scopes Slack sends it for (Slack's event reference pages). */
+const SCOPES_OF_EVENT: Record<string, string[]> = {
+  app_uninstalled: [],
+  tokens_revoked: [],
+  channel_rename: ['channels:read'],
+  channel_archive: ['channels:read'],
+  channel_unarchive: ['channels:read'],
+  channel_deleted: ['channels:read'],
+  channel_left: ['channels:read'],
+  group_rename: ['groups:read'],
+  group_archive: ['groups:read'],
+  group_unarchive: ['groups:read'],
+  group_deleted: ['groups:read'],
+  group_left: ['groups:read'],
+  member_joined_channel: ['channels:read', 'groups:read'],
+  member_left_channel: ['channels:read', 'groups:read'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -62,8 +81,19 @@ describe('Slack app manifests', () => {
     expect([...BOT_SCOPES].sort()).toEqual(scopesTheCodeUses());
   });
 
-  it.each(manifests)('$name subscribes to the events that revoke access', ({ manifest }) => {
-    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_uninstalled', 'tokens_revoked']);
+  it.each(manifests)('$name subscribes to the events the app listens to, with the scopes they need', ({ manifest }) => {
+    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(Object.keys(SCOPES_OF_EVENT).sort());
+    for (const scopes of Object.values(SCOPES_OF_EVENT)) for (const scope of scopes) expect(manifest.oauth_config.scopes.bot).toContain(scope);
+  });
+
+  it('the code has a listener for every event the manifests subscribe to', () => {
+    const code = sourceFiles(join(root, 'src/slack')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const missing = Object.keys(SCOPES_OF_EVENT).filter((event) => !code.includes(`'${event}'`));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(manifests)('$name lets people read the app’s direct messages', ({ manifest }) => {
+    expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
   });
 
   it.each(manifests)('$name declares /identity', ({ manifest }) => {

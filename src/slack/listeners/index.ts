@@ -3,6 +3,7 @@ import type { ApprovalMetrics } from '../../approvals/ports.ts';
 import type { Logger } from '../../logger.ts';
 import type { Tenancy } from '../../tenancy.ts';
 import { registerApprovalListeners } from '../approvals/listeners.ts';
+import { registerChannelEvents } from '../channels/channel-events.ts';
 import { registerIdentityCommand } from '../commands/identity-command.ts';
 import { registerCreateIdentityOptions } from '../create-identity/options.ts';
 import { registerCreateIdentitySubmission } from '../create-identity/submit.ts';
@@ -19,5 +20,6 @@ export function registerListeners(app: App, deps: SlackDeps & { tenancy: Tenancy
   registerEditIdentityListeners(app, deps);
   registerApprovalListeners(app, { db: deps.db, logger: deps.logger, wake: deps.wake, metrics: deps.metrics });
   registerWorkspaceListeners(app, deps.workspace);
+  registerChannelEvents(app, { db: deps.db, logger: deps.logger.child('channels'), wake: deps.wake });
   if (deps.tenancy.installations) registerInstallEvents(app, { installations: deps.tenancy.installations, logger: deps.logger });
 }
