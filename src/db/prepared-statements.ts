@@ -26,7 +26,7 @@ export function preparingClient<C extends postgres.Sql | postgres.TransactionSql
         return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => Reflect.apply(value, target, [query, params, { ...options, prepare: true }]);
       }
       if (prop === 'begin' || prop === 'savepoint') {
-        // The callback, always the last argument, receives the transaction's own client.
+        // The callback (the one function among the arguments) receives the transaction's own client.
         return (...args: unknown[]) =>
           Reflect.apply(value, target, args.map((arg) => (typeof arg === 'function' ? (tx: postgres.TransactionSql) => arg(preparingClient(tx)) : arg)));
       }
