@@ -63,8 +63,15 @@ async function openEdit(identityId: string, userId = ALICE): Promise<string> {
   return viewId;
 }
 
-const save = (viewId: string, values: Record<string, InputValue>, opts: { userId?: string; bypassClientChecks?: boolean } = {}) =>
-  h.client.submitView({ teamId: TEAM.id, userId: opts.userId ?? ALICE, viewId, values, ...(opts.bypassClientChecks ? { bypassClientChecks: true } : {}) });
+/**
+ * Submits the form; unless `settle` is false, also waits until the modal shows the outcome:
+ * on a loaded machine the platform may answer after the ack budget, behind "Saving…".
+ */
+async function save(viewId: string, values: Record<string, InputValue>, opts: { userId?: string; bypassClientChecks?: boolean; settle?: boolean } = {}) {
+  const res = await h.client.submitView({ teamId: TEAM.id, userId: opts.userId ?? ALICE, viewId, values, ...(opts.bypassClientChecks ? { bypassClientChecks: true } : {}) });
+  if (opts.settle !== false) await expect.poll(() => viewText(viewId), { timeout: 10_000 }).not.toContain('Saving the changes');
+  return res;
+}
 
 const channelOf = (identity: StoredIdentity, extra: Record<string, unknown> = {}) => ({
   type: 'slack',
@@ -343,7 +350,7 @@ describe('a slow platform', () => {
     const identity = await seed();
     const viewId = await openEdit(identity.id);
     h.api.setLatency(PATCH_ROUTE, 3200);
-    const res = await save(viewId, { approval_channel: PRIVATE_WITH_BOT.id });
+    const res = await save(viewId, { approval_channel: PRIVATE_WITH_BOT.id }, { settle: false });
     expect(res.ack).toMatchObject({ kind: 'update', problems: [] });
     expect(viewText(viewId)).toContain('Saving the changes');
     await expect.poll(() => viewText(viewId), { timeout: 10_000 }).toContain('is saved');
@@ -355,7 +362,7 @@ describe('a slow platform', () => {
     const viewId = await openEdit(identity.id);
     h.api.setLatency(PATCH_ROUTE, 3200);
     h.api.failNext(PATCH_ROUTE, { status: 422, body: { detail: [{ loc: ['body', 'display_name'], msg: 'Display name is reserved', type: 'value_error' }] } });
-    await save(viewId, { display_name: 'Help Desk' });
+    await save(viewId, { display_name: 'Help Desk' }, { settle: false });
     await expect.poll(() => viewText(viewId), { timeout: 10_000 }).toContain('Display name: Display name is reserved');
     expect(viewText(viewId)).toContain('"initial_value":"Help Desk"');
   });

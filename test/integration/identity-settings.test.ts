@@ -16,8 +16,13 @@ function fill(overrides: Record<string, InputValue> = {}): Record<string, InputV
   return { domain: { value: domain.id, text: domain.name }, local_part: 'support', display_name: 'Acme Support', approval_channel: PUBLIC_CHANNEL.id, ...overrides };
 }
 
-const submit = async (values: Record<string, InputValue>, opts: { bypassClientChecks?: boolean } = {}) =>
-  h.client.submitView({ teamId: TEAM.id, userId: ALICE, viewId: await h.openCreateModal(), values, ...opts });
+/** Submits a new create form; waits past "Creating…", which a loaded machine may show before the outcome. */
+async function submit(values: Record<string, InputValue>, opts: { bypassClientChecks?: boolean } = {}) {
+  const viewId = await h.openCreateModal();
+  const res = await h.client.submitView({ teamId: TEAM.id, userId: ALICE, viewId, values, ...opts });
+  await expect.poll(() => JSON.stringify(h.slack.view(viewId)), { timeout: 10_000 }).not.toContain('Creating the identity');
+  return res;
+}
 
 type Block = { type: string; block_id?: string; label?: { text: string }; optional?: boolean; element?: Record<string, unknown> };
 

@@ -240,9 +240,15 @@ describe('fake Identities API: idempotency', () => {
   });
 
   it('still creates the identity when the client gives up during the latency', async () => {
-    fake.setLatency('POST /v1/identities', 300);
+    // Longer than any wait below: the client gives up while the fake is still in it.
+    fake.setLatency('POST /v1/identities', 30_000);
     const body = { domain_id: verifiedDomainId(), local_part: 'late', display_name: 'Late' };
-    await expect(call('POST', '/v1/identities', { body, key: 'view-3', signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    const giveUp = new AbortController();
+    const sent = call('POST', '/v1/identities', { body, key: 'view-3', signal: giveUp.signal });
+    // Given up once the request has arrived, not after a fixed 50 ms that a slow machine can spend before it arrives.
+    await expect.poll(() => fake.requestsTo('POST', '/v1/identities').length).toBe(1);
+    giveUp.abort();
+    await expect(sent).rejects.toThrow();
     expect(fake.identities(TOKEN).map((i) => i.email_address)).toEqual(['late@acme.com']);
   });
 });
