@@ -8,7 +8,7 @@ import type { TokenForTeam } from '../workspaces/tokens.ts';
 import { SETTING_KEYS, settingsColumns, settingsKeys } from './approval-settings.ts';
 import type { IdentityValues } from './identity-values.ts';
 import type { ChannelAccess, ChannelReadiness } from './ports.ts';
-import { claimCreation, completeCreation, findIdentity, releaseCreation, type StoredIdentity } from './store.ts';
+import { claimCreation, completeCreation, findIdentity, runClaimed, type StoredIdentity } from './store.ts';
 
 /** How long a person waits (behind a "creating…" modal) before we give up and say so. */
 const CREATE_DEADLINE_MS = 20_000;
@@ -103,15 +103,7 @@ export async function createIdentity(deps: CreateIdentityDeps, req: CreateIdenti
     return { ok: false, code: 'in_progress' };
   }
 
-  let outcome: CreateIdentityOutcome;
-  try {
-    outcome = await createClaimed(deps, req, token, claim.attempt, await channel);
-  } catch (e) {
-    await releaseCreation(deps.db, req.viewId, 'unexpected error').catch(() => {});
-    throw e;
-  }
-  if (!outcome.ok) await releaseCreation(deps.db, req.viewId, outcome.code);
-  return outcome;
+  return runClaimed(deps.db, req.viewId, async () => createClaimed(deps, req, token, claim.attempt, await channel));
 }
 
 async function createClaimed(

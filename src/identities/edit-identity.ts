@@ -10,7 +10,7 @@ import { fieldsFromIssues, type ApiField } from './create-identity.ts';
 import type { IdentityCache } from './identity-cache.ts';
 import { CHANNEL_FIELDS, changedFields, comparable, differingFields, mirrorColumnsOf, valuesOf, type EditableField, type IdentityValues } from './identity-values.ts';
 import type { ChannelAccess, ChannelReadiness } from './ports.ts';
-import { claimCreation, completeEdit, findIdentity, followPlatformIfChanged, releaseCreation, type StoredIdentity } from './store.ts';
+import { claimCreation, completeEdit, findIdentity, followPlatformIfChanged, runClaimed, type StoredIdentity } from './store.ts';
 
 /** How long a person waits (behind a "Saving…" modal) before we give up and say so. */
 const EDIT_DEADLINE_MS = 20_000;
@@ -130,15 +130,7 @@ export async function editIdentity(deps: EditIdentityDeps, req: EditIdentityRequ
     return { ok: false, code: 'in_progress' };
   }
 
-  let outcome: EditIdentityOutcome;
-  try {
-    outcome = await editClaimed(deps, req, token, changed, readiness);
-  } catch (e) {
-    await releaseCreation(deps.db, req.viewId, 'unexpected error').catch(() => {});
-    throw e;
-  }
-  if (!outcome.ok) await releaseCreation(deps.db, req.viewId, outcome.code);
-  return outcome;
+  return runClaimed(deps.db, req.viewId, () => editClaimed(deps, req, token, changed, readiness));
 }
 
 async function editClaimed(

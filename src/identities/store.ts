@@ -79,6 +79,22 @@ export async function releaseCreation(db: Database, viewId: string, error: strin
     .where(and(eq(identityCreations.viewId, viewId), eq(identityCreations.status, 'pending')));
 }
 
+/**
+ * Runs the work of a modal whose claim this caller owns. A failed outcome, or a throw,
+ * gives the claim back, so the same modal can be submitted again.
+ */
+export async function runClaimed<T extends { ok: true } | { ok: false; code: string }>(db: Database, viewId: string, work: () => Promise<T>): Promise<T> {
+  let outcome: T;
+  try {
+    outcome = await work();
+  } catch (e) {
+    await releaseCreation(db, viewId, 'unexpected error').catch(() => {});
+    throw e;
+  }
+  if (!outcome.ok) await releaseCreation(db, viewId, outcome.code);
+  return outcome;
+}
+
 /** What the platform returned may hold text PostgreSQL cannot store (U+0000). */
 function storable(identity: NewIdentity): NewIdentity {
   return { ...identity, emailAddress: storableText(identity.emailAddress), displayName: storableText(identity.displayName), approvalChannelName: identity.approvalChannelName ? storableText(identity.approvalChannelName) : null };
