@@ -217,6 +217,15 @@ describe('Slack refusing a post', () => {
     expect(h.slack.directMessages(ALICE)).toHaveLength(1);
   });
 
+  it('not_in_channel: the app was removed without the app hearing of it', async () => {
+    const identity = await h.seedIdentity();
+    h.slack.removeFromChannel(PUBLIC_CHANNEL.id, TEAM.botUserId, BOB);
+    await requestApproval(identity);
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === PUBLIC_CHANNEL.id).map((c) => c.result)).toEqual([{ ok: false, error: 'not_in_channel' }]);
+    expect((await mirror(identity.id)).channelProblem).toBe('bot_removed');
+    expect(h.slack.directMessages(ALICE).map((m) => m.text)).toEqual([expect.stringMatching(/I was removed from its approval channel <#C0APPROVE>.*`\/invite`/)]);
+  });
+
   it('a refusal (is_archived) after an archive the app heard of adds nothing; a post that goes through clears the mark', async () => {
     const identity = await h.seedIdentity();
     await send(h.slack.archiveChannel(PUBLIC_CHANNEL.id, BOB), async () => (await mirror(identity.id)).channelProblem === 'archived');
