@@ -9,6 +9,8 @@ import { ApprovalJob, dedupeKey, REPORT_MAX_ATTEMPTS } from './job-kinds.ts';
 import { bumpVersion, findApproval, type StoredApproval } from './store.ts';
 import { expireOverdue } from './expiry.ts';
 import type { ApprovalMetrics } from './ports.ts';
+import { namedDeciders, standsFor } from './deciders.ts';
+import { delegationsTo } from '../people/out-of-office.ts';
 
 export interface Decider {
   approvalId: string;
@@ -17,10 +19,12 @@ export interface Decider {
 }
 
 export type DeciderCheck =
-  | { ok: true; approval: StoredApproval; identity: StoredIdentity }
+  /** `standsFor`: whom this person decides as (themselves, or those who made them their delegate). */
+  | { ok: true; approval: StoredApproval; identity: StoredIdentity; standsFor: string[] }
   | { ok: false; code: 'not_found' }
   | { ok: false; code: 'wrong_team'; approval: StoredApproval }
-  | { ok: false; code: 'not_allowed'; approverUserIds: string[]; identity: StoredIdentity }
+  /** `deciderUserIds`: the people named to decide (approvers and escalation contacts). */
+  | { ok: false; code: 'not_allowed'; deciderUserIds: string[]; identity: StoredIdentity }
   | { ok: false; code: 'not_pending'; approval: StoredApproval };
 
 /** Whether this person may decide this approval now. Re-read at every click: state lives in the database. */
@@ -30,11 +34,13 @@ export async function checkDecider(db: Database, who: Decider): Promise<DeciderC
   if (approval.teamId !== who.teamId) return { ok: false, code: 'wrong_team', approval };
   const identity = await findIdentity(db, approval.identityId);
   if (!identity) return { ok: false, code: 'not_found' };
-  if (identity.approverUserIds.length > 0 && !identity.approverUserIds.includes(who.userId)) {
-    return { ok: false, code: 'not_allowed', approverUserIds: identity.approverUserIds, identity };
-  }
+  const named = namedDeciders(identity);
+  // Delegations are read only for someone not named: the usual click costs no extra query.
+  const delegations = named.length > 0 && !named.includes(who.userId) ? await delegationsTo(db, approval.teamId, who.userId) : [];
+  const as = standsFor(identity, who.userId, delegations);
+  if (!as) return { ok: false, code: 'not_allowed', deciderUserIds: named, identity };
   if (approval.status !== 'pending') return { ok: false, code: 'not_pending', approval };
-  return { ok: true, approval, identity };
+  return { ok: true, approval, identity, standsFor: as };
 }
 
 export type Decision =
@@ -90,5 +96,5 @@ export async function decide(deps: { db: Database; logger: Logger; wake: () => v
   }
   deps.wake();
   deps.metrics.decided(decision.decision, won.postedAt && won.decidedAt ? (won.decidedAt.getTime() - won.postedAt.getTime()) / 1000 : null);
-  return { ok: true, approval: won, identity: check.identity };
+  return { ok: true, approval: won, identity: check.identity, standsFor: check.standsFor };
 }

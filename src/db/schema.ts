@@ -181,4 +181,21 @@ export const workspaceLinks = pgTable('workspace_links', {
   updatedAt: updatedAt(),
 });
 
-export const schema = { identities, identityCreations, auditLog, jobs, approvalEvents, approvals, slackInstallations, workspaceLinks };
+/**
+ * A person's out-of-office: until `ends_at`, `delegate_user_id` may decide whatever this
+ * person may, and reminders name the delegate too. One row per person and team.
+ */
+export const outOfOffice = pgTable(
+  'out_of_office',
+  {
+    teamId: text('team_id').notNull(),
+    userId: text('user_id').notNull(),
+    delegateUserId: text('delegate_user_id').notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('out_of_office_person_idx').on(t.teamId, t.userId), index('out_of_office_delegate_idx').on(t.teamId, t.delegateUserId)],
+);
+
+export const schema = { identities, identityCreations, auditLog, jobs, approvalEvents, approvals, slackInstallations, workspaceLinks, outOfOffice };

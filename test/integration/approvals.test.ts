@@ -5,7 +5,7 @@ import { validateMessage } from '../support/block-kit.ts';
 import { type TestDatabase } from '../support/database.ts';
 import { appPerTest } from '../support/lifecycle.ts';
 import type { FakeMessage } from '../support/fake-slack.ts';
-import { ALICE, approvalEvent, approvalMessage, approvalMessages, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
+import { ADMIN, ALICE, approvalEvent, approvalMessage, approvalMessages, BOB, PLATFORM_TOKEN, PUBLIC_CHANNEL, TEAM, waitFor, WEBHOOK_SECRET, type Harness } from '../support/harness.ts';
 
 let db: TestDatabase;
 let h: Harness;
@@ -14,8 +14,11 @@ appPerTest((ctx) => ({ db, h } = ctx));
 const botMessages = () => approvalMessages(h.slack, PUBLIC_CHANNEL.id);
 const buttonsOf = (m: FakeMessage | undefined) => JSON.stringify(m?.blocks ?? []).match(/"action_id":"approval_(approve|edit|reject)"/g) ?? [];
 
-async function requestApproval(opts: { draftText?: string; emailThreadId?: string; approverUserIds?: string[]; expiresAt?: string } = {}) {
-  const identity = await h.seedIdentity(opts.approverUserIds ? { approverUserIds: opts.approverUserIds } : {});
+async function requestApproval(opts: { draftText?: string; emailThreadId?: string; approverUserIds?: string[]; escalationUserIds?: string[]; expiresAt?: string } = {}) {
+  const identity = await h.seedIdentity({
+    ...(opts.approverUserIds ? { approverUserIds: opts.approverUserIds } : {}),
+    ...(opts.escalationUserIds ? { settings: { escalationUserIds: opts.escalationUserIds } } : {}),
+  });
   const event = approvalEvent({ identityId: identity.id, workspaceId: identity.workspaceId, ...opts });
   h.api.addApproval({ approvalId: event.data.approval_id, workspaceToken: PLATFORM_TOKEN });
   const res = await h.deliver(event);
@@ -304,6 +307,20 @@ describe('decisions', () => {
     expect((await db.db.select().from(approvals))[0]!.status).toBe('pending');
     await click('approve', approvalId, message.ts, { userId: BOB });
     await waitFor(() => h.api.decisions(approvalId).length === 1, 'the approver’s decision');
+  });
+
+  it('lets an Escalate to person decide beside the approvers, and names them to anyone else', async () => {
+    const { approvalId, message } = await requestApproval({ approverUserIds: [BOB], escalationUserIds: [ADMIN] });
+    await click('approve', approvalId, message.ts, { userId: ALICE });
+    await waitFor(() => h.slack.responses.length === 1, 'the refusal');
+    expect(JSON.stringify(h.slack.responses[0]!.body)).toContain(`Only <@${BOB}>, <@${ADMIN}> can decide`);
+    await click('reject', approvalId, message.ts, { userId: ADMIN });
+    await waitFor(() => h.slack.callsTo('views.open').length === 1, 'the reject modal');
+    const view = h.slack.lastView()!;
+    await h.client.submitView({ teamId: TEAM.id, userId: ADMIN, viewId: view.id, values: {} });
+    await waitFor(() => h.api.decisions(approvalId).length === 1, 'the escalation contact’s decision');
+    const [row] = await db.db.select().from(approvals).where(eq(approvals.id, approvalId));
+    expect(row).toMatchObject({ status: 'rejected', decidedByUserId: ADMIN });
   });
 
   it('edit: opens the draft in a modal and approves the edited reply', async () => {

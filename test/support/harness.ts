@@ -93,10 +93,18 @@ export interface Harness {
   /** Another instance of the app on the same fakes, with its own database connections. */
   startInstance(database: DatabaseHandle): Promise<AppInstance>;
   /** An identity that exists at the platform and in the app's mirror, approved in `channelId`. */
-  seedIdentity(opts?: { channelId?: string; approverUserIds?: string[]; localPart?: string }): Promise<StoredIdentity>;
+  /** `settings`: the approval settings the platform holds in approval_channel (quorum, reminders, escalation, undo). */
+  seedIdentity(opts?: { channelId?: string; approverUserIds?: string[]; localPart?: string; settings?: IdentitySettings }): Promise<StoredIdentity>;
   /** Opens the create-identity modal as ALICE in the public channel; returns its view id. */
   openCreateModal(opts?: { channelId?: string; userId?: string }): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface IdentitySettings {
+  requiredApprovals?: number;
+  remindAfterMinutes?: number;
+  escalationUserIds?: string[];
+  undoSeconds?: number;
 }
 
 export interface AppInstance {
@@ -257,6 +265,7 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
     },
     async seedIdentity(opts = {}) {
       const channelId = opts.channelId ?? PUBLIC_CHANNEL.id;
+      const settings = opts.settings ?? {};
       const channel = slack.channel(channelId);
       // As creating it from the modal would have: the bot is in its approval channel.
       if (channel && !channel.members.includes(TEAM.botUserId)) channel.members.push(TEAM.botUserId);
@@ -268,7 +277,17 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
           local_part: opts.localPart ?? 'support',
           display_name: 'Acme Support',
           assistant_id: workspace.assistants[0]!.id,
-          approval_channel: { type: 'slack', team_id: TEAM.id, channel_id: channelId, channel_name: channel?.name ?? null, ...(opts.approverUserIds ? { approver_user_ids: opts.approverUserIds } : {}) },
+          approval_channel: {
+            type: 'slack',
+            team_id: TEAM.id,
+            channel_id: channelId,
+            channel_name: channel?.name ?? null,
+            ...(opts.approverUserIds ? { approver_user_ids: opts.approverUserIds } : {}),
+            ...(settings.requiredApprovals !== undefined ? { required_approvals: settings.requiredApprovals } : {}),
+            ...(settings.remindAfterMinutes !== undefined ? { remind_after_minutes: settings.remindAfterMinutes } : {}),
+            ...(settings.escalationUserIds !== undefined ? { escalation_user_ids: settings.escalationUserIds } : {}),
+            ...(settings.undoSeconds !== undefined ? { undo_seconds: settings.undoSeconds } : {}),
+          },
         }),
       });
       const created = (await res.json()) as { id: string; workspace_id: string; email_address: string; domain_id: string; assistant_id: string };
@@ -285,6 +304,10 @@ export async function startHarness(db: TestDatabase, options: HarnessOptions = {
         approvalChannelId: channelId,
         approvalChannelName: channel?.name ?? null,
         approverUserIds: opts.approverUserIds ?? [],
+        requiredApprovals: settings.requiredApprovals ?? 1,
+        remindAfterMinutes: settings.remindAfterMinutes ?? null,
+        escalationUserIds: settings.escalationUserIds ?? [],
+        undoSeconds: settings.undoSeconds ?? 0,
         createdByUserId: ALICE,
       });
     },

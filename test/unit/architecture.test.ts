@@ -19,7 +19,7 @@ function importsOf(file: string): string[] {
 }
 
 /** The folders that hold use cases: they declare the ports they need and know neither Slack nor HTTP. */
-const DOMAIN = ['approvals', 'identities', 'workspaces', 'channels', 'jobs', 'audit', 'platform', 'db', 'crypto'];
+const DOMAIN = ['approvals', 'identities', 'workspaces', 'channels', 'jobs', 'audit', 'platform', 'db', 'crypto', 'people'];
 
 function violations(forbidden: (spec: string, target: string | undefined) => boolean): string[] {
   const found: string[] = [];
@@ -71,6 +71,7 @@ const OWNERS: Record<string, { table: string; owner: string }> = {
   identityCreations: { table: 'identity_creations', owner: 'identities/store.ts' },
   approvals: { table: 'approvals', owner: 'approvals/' },
   approvalEvents: { table: 'approval_events', owner: 'approvals/' },
+  outOfOffice: { table: 'out_of_office', owner: 'people/out-of-office.ts' },
 };
 
 /** Every place under src/ that writes a table: drizzle's insert/update/delete, or SQL text. */

@@ -11,7 +11,7 @@ export function refusalText(check: Exclude<DeciderCheck, { ok: true }>): string 
     case 'wrong_team':
       return 'This approval belongs to another Slack workspace, so you cannot decide on it.';
     case 'not_allowed':
-      return `Only ${check.approverUserIds.map(userMention).join(', ')} can decide on drafts from ${escapeMrkdwn(check.identity.emailAddress)}. Nothing was changed.`;
+      return `Only ${check.deciderUserIds.map(userMention).join(', ')} can decide on drafts from ${escapeMrkdwn(check.identity.emailAddress)}. Nothing was changed.`;
     case 'not_pending': {
       const a = check.approval;
       switch (a.status) {
