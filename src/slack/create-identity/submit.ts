@@ -9,8 +9,8 @@ import { readDraft, validateDraft } from './form.ts';
 import { decodeMetadata } from './metadata.ts';
 import { lateReplyFor, replyFor, TOKEN_UNREADABLE_TEXT, unexpectedErrorView, whyNotCreated } from './replies.ts';
 import { CREATE_IDENTITY_CALLBACK, createIdentityModal, creatingView } from './views.ts';
-import { mayCreateIdentities } from '../workspace/permissions.ts';
-import { findLink, rememberPlatformWorkspace, tokenStatusOfLink } from '../../workspaces/links.ts';
+import { checkFormSubmitter } from '../workspace/permissions.ts';
+import { rememberPlatformWorkspace } from '../../workspaces/links.ts';
 import { updateView } from '../web-api-calls.ts';
 
 type Settled = { done: true; outcome: CreateIdentityOutcome } | { done: true; error: unknown };
@@ -35,33 +35,19 @@ export function registerCreateIdentitySubmission(app: App, deps: SlackDeps): voi
       await ack({ response_action: 'errors', errors: checked.errors });
       return;
     }
-    // Checked again, from the database: the setting or the token may have changed since the
-    // modal opened (on another instance too), or the request be forged.
-    const link = await findLink(deps.db, team.teamId).then(
-      (found) => ({ found }),
-      (e: unknown) => {
-        deps.logger.error('reading the workspace link failed', e);
-        return undefined;
-      },
-    );
-    const allowed = link && (await mayCreateIdentities(link.found, client, user.id));
-    if (!allowed) {
-      await ack({ response_action: 'update', view: unexpectedErrorView(draft, privateMetadata, metadata.origin) });
+    const submitter = await checkFormSubmitter(deps, client, team.teamId, user.id);
+    if (!submitter.ok) {
+      const view =
+        submitter.reason === 'unexpected'
+          ? unexpectedErrorView(draft, privateMetadata, metadata.origin)
+          : createIdentityModal({ draft, notice: submitter.reason === 'denied' ? submitter.text : TOKEN_UNREADABLE_TEXT, privateMetadata, originChannelId: metadata.origin ?? undefined });
+      await ack({ response_action: 'update', view });
       return;
     }
-    if (!allowed.ok) {
-      await ack({ response_action: 'update', view: createIdentityModal({ draft, notice: allowed.text, privateMetadata, originChannelId: metadata.origin ?? undefined }) });
-      return;
-    }
-
-    const token = tokenStatusOfLink(link.found, deps.workspace);
-    if ('unreadable' in token) {
-      await ack({ response_action: 'update', view: createIdentityModal({ draft, notice: TOKEN_UNREADABLE_TEXT, privateMetadata, originChannelId: metadata.origin ?? undefined }) });
-      return;
-    }
+    const { link, token } = submitter;
 
     const work: Promise<Settled> = createIdentity(
-      { db: deps.db, api: deps.api, tokenForTeam: async () => ('token' in token ? token.token : undefined), channels: slackChannelAccess(client), logger: deps.logger, wake: deps.wake, learnWorkspace: (id) => rememberPlatformWorkspace(deps.db, link.found, id) },
+      { db: deps.db, api: deps.api, tokenForTeam: async () => token, channels: slackChannelAccess(client), logger: deps.logger, wake: deps.wake, learnWorkspace: (id) => rememberPlatformWorkspace(deps.db, link, id) },
       { viewId: view.id, teamId: team.teamId, enterpriseId: team.enterpriseId, userId: user.id, ...checked.form },
     ).then(
       (outcome) => ({ done: true, outcome }),

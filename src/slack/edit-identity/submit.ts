@@ -1,6 +1,5 @@
 import type { App } from '@slack/bolt';
 import { editIdentity, type EditIdentityOutcome } from '../../identities/edit-identity.ts';
-import { findLink, tokenStatusOfLink } from '../../workspaces/links.ts';
 import { within } from '../ack-budget.ts';
 import { slackChannelAccess } from '../channel-access.ts';
 import { readDraft, validateEditDraft } from '../create-identity/form.ts';
@@ -10,7 +9,7 @@ import type { SlackDeps } from '../deps.ts';
 import { teamOf, viewSubmissionSchema } from '../payloads.ts';
 import { describeSlackError } from '../slack-errors.ts';
 import { updateView } from '../web-api-calls.ts';
-import { mayCreateIdentities } from '../workspace/permissions.ts';
+import { checkFormSubmitter } from '../workspace/permissions.ts';
 import { decodeEditMetadata } from './metadata.ts';
 import { editOutcomeText, editReplyFor, lateEditReplyFor } from './replies.ts';
 import { loadFailedView, savingView } from './views.ts';
@@ -48,34 +47,18 @@ export function registerEditIdentitySubmission(app: App, deps: SlackDeps): void 
       await ack({ response_action: 'errors', errors: checked.errors });
       return;
     }
-    // Checked again, from the database: the setting may have changed since the form opened, or the request be forged.
-    const link = await findLink(deps.db, team.teamId).then(
-      (found) => ({ found }),
-      (e: unknown) => {
-        deps.logger.error('reading the workspace link failed', e);
-        return undefined;
-      },
-    );
-    const allowed = link && (await mayCreateIdentities(link.found, client, user.id));
-    if (!allowed) {
-      await ack({ response_action: 'update', view: form(UNEXPECTED_TEXT) });
+    const submitter = await checkFormSubmitter(deps, client, team.teamId, user.id);
+    if (!submitter.ok) {
+      await ack({ response_action: 'update', view: form(submitter.reason === 'unexpected' ? UNEXPECTED_TEXT : submitter.reason === 'denied' ? submitter.text : tokenUnreadableText('edit')) });
       return;
     }
-    if (!allowed.ok) {
-      await ack({ response_action: 'update', view: form(allowed.text) });
-      return;
-    }
-    const token = tokenStatusOfLink(link.found, deps.workspace);
-    if ('unreadable' in token) {
-      await ack({ response_action: 'update', view: form(tokenUnreadableText('edit')) });
-      return;
-    }
+    const { token } = submitter;
 
     const work: Promise<Settled> = editIdentity(
       {
         db: deps.db,
         api: deps.api,
-        tokenForTeam: async () => ('token' in token ? token.token : undefined),
+        tokenForTeam: async () => token,
         channels: slackChannelAccess(client),
         logger: deps.logger,
         wake: deps.wake,
